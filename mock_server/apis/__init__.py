@@ -1,0 +1,1 @@
+"""Handlers, one class per API, methods named by operationId."""

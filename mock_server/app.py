@@ -1,0 +1,123 @@
+"""create_app(): one Connexion AsyncApp serving the three vendor APIs and the control API."""
+
+from __future__ import annotations
+
+import json
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import connexion
+import yaml
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import MiddlewarePosition
+from connexion.resolver import Resolver
+
+from mock_server.auth import Auth
+from mock_server.errors import ApiError, error_body
+from mock_server.journal import Journal
+from mock_server.middleware import VendorMiddleware
+from mock_server.services import Services
+from mock_server.settings import ADMIN_BASE, PACKAGE_DIR, Settings, data_dir
+from mock_server.state.clock import Clock
+from mock_server.state.seed import seed_all
+from mock_server.state.store import Store
+from mock_server.webhooks.emitter import Emitter
+
+HANDLER_CLASSES = {
+    "rentengine": "mock_server.apis.rentengine:RentEngineHandlers",
+    "aptoria": "mock_server.apis.aptoria:AptoriaHandlers",
+    "keynest": "mock_server.apis.keynest:KeyNestHandlers",
+}
+
+
+class HandlerResolver(Resolver):
+    """operationId -> a bound method of this app's handler object (so apps never share state)."""
+
+    def __init__(self, handlers: object) -> None:
+        super().__init__()
+        self.handlers = handlers
+
+    def resolve_function_from_operation_id(self, operation_id: str) -> Any:
+        return getattr(self.handlers, operation_id)
+
+
+def load_spec(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text())  # type: ignore[no-any-return]
+
+
+def build_services(settings: Settings, store: Store | None = None) -> Services:
+    store = store or Store(settings.state)
+    clock = Clock(store)
+    auth = Auth(store, clock, settings.seed, settings.jwt_secret)
+    return Services(settings=settings, store=store, clock=clock, auth=auth,
+                    emitter=Emitter(store, clock), journal=Journal(settings.journal_size))
+
+
+def _handlers_for(api: str, services: Services) -> object:
+    module, cls = HANDLER_CLASSES[api].split(":")
+    return getattr(import_module(module), cls)(services)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> connexion.AsyncApp:
+    settings = settings or (services.settings if services else Settings())
+    services = services or build_services(settings)
+    seed_all(services)
+
+    app = connexion.AsyncApp(__name__)
+    app.add_middleware(VendorMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION,
+                       services=services)
+    specs_dir = data_dir("specs")
+    for api in settings.apis:
+        spec = load_spec(specs_dir / f"{api}.yaml")
+        base = settings.base_path(api)
+        services.mount(api, base, spec)
+        if api == "aptoria":
+            services.auth.aptoria_scopes = {
+                op["operationId"]: op["x-required-scope"]
+                for item in spec["paths"].values() for op in item.values()
+                if isinstance(op, dict) and "x-required-scope" in op
+            }
+        app.add_api(spec, base_path=base, name=api, resolver=HandlerResolver(_handlers_for(api, services)),
+                    pythonic_params=True, strict_validation=True,
+                    validate_responses=settings.validate_responses)
+    admin_spec = load_spec(PACKAGE_DIR / "admin.yaml")
+    services.mount("admin", ADMIN_BASE, admin_spec)
+    admin_handlers = import_module("mock_server.admin").AdminHandlers(services)
+    app.add_api(admin_spec, base_path=ADMIN_BASE, name="admin",
+                resolver=HandlerResolver(admin_handlers), strict_validation=True,
+                validate_responses=settings.validate_responses)
+
+    app.add_error_handler(ApiError, _api_error)
+    app.add_error_handler(UnicodeDecodeError, _bad_encoding)
+    app.add_error_handler(RecursionError, _too_deep)
+    app.services = services  # type: ignore[attr-defined]  # for tests and the CLI
+    return app
+
+
+def _respond(request: ConnexionRequest, status: int, message: str,
+             details: list[Any] | None = None, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    api = request.scope["propmock"].api_for_path(request.url.path)
+    return ConnexionResponse(status_code=status, mimetype="application/json",
+                             body=json.dumps(error_body(api, status, message, details)),
+                             headers=headers or {})
+
+
+def _api_error(request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
+    return _respond(request, exc.status, exc.message, exc.details, exc.headers)
+
+
+def _bad_encoding(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    # Connexion decodes the body before its try block (spec-first/connexion#1860): a 400, not a 500.
+    return _respond(request, 400, "Request body is not valid UTF-8 JSON")
+
+
+def _too_deep(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    return _respond(request, 400, "Request body is nested too deeply")
+
+
+def app_from_env() -> connexion.AsyncApp:
+    """Factory for `uvicorn --factory` worker processes: settings come from PROPMOCK_SETTINGS."""
+    import os
+
+    return create_app(Settings.from_json(os.environ["PROPMOCK_SETTINGS"]))

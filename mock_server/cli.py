@@ -1,0 +1,94 @@
+"""The `propmock` command: serve the mock (and, as they land, trigger webhooks and run contracts)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+
+from mock_server.settings import APIS, Settings, load_profile
+
+
+def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("serve", help="serve the three APIs (and the control API) on one port")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--seed", type=int, default=1, help="data seed (same seed, same bytes)")
+    p.add_argument("--size", default="small", help="seed profile in fixtures/profiles (small, large)")
+    p.add_argument("--state", metavar="FILE", help="SQLite file: persistent state, shared by workers")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (share --state)")
+    p.add_argument("--api", choices=APIS, help="serve one API alone at its production path")
+    p.add_argument("--validate-responses", action="store_true",
+                   help="check every response against the spec (slower)")
+    p.add_argument("--admin-token", help="require this bearer token on the control API")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="propmock", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(sub)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    if args.workers < 1:
+        raise SystemExit("propmock: --workers must be at least 1")
+    if not 0 <= args.port <= 65535:
+        raise SystemExit("propmock: --port must be between 0 and 65535")
+    try:
+        load_profile(args.size)
+    except ValueError as exc:
+        raise SystemExit(f"propmock: {exc}") from exc
+    return Settings(seed=args.seed, size=args.size, state=args.state, host=args.host,
+                    port=args.port, workers=args.workers, api=args.api,
+                    validate_responses=args.validate_responses, admin_token=args.admin_token)
+
+
+def banner(settings: Settings, credentials: list[dict[str, object]]) -> str:
+    root = f"http://{settings.host}:{settings.port}"
+    lines = [f"propmock serving on {root} (seed {settings.seed}, size {settings.size}, "
+             f"state {settings.state or 'in memory'}, workers {settings.workers})"]
+    for api in settings.apis:
+        base = root + settings.base_path(api)
+        lines.append(f"  {api:<11} {base}   docs: {base}/ui/")
+        for cred in credentials:
+            if cred["api"] == api:
+                extra = cred.get("role") or ",".join(cred.get("scopes", []) or [])  # type: ignore[arg-type]
+                lines.append(f"              token: {cred['token']}" + (f"  ({extra})" if extra else ""))
+    lines.append(f"  control API {root}/_propmock   docs: {root}/_propmock/ui/")
+    return "\n".join(lines)
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from mock_server.app import build_services, create_app
+    from mock_server.state.seed import demo_credentials, seed_all
+
+    if settings.workers > 1 and not settings.state:
+        # Workers share state through one SQLite file; an in-memory store would split it.
+        settings.state = os.path.join(tempfile.mkdtemp(prefix="propmock-"), "state.sqlite")
+    services = build_services(settings)
+    seed_all(services)
+    print(banner(settings, demo_credentials(services)), flush=True)
+    if settings.workers == 1:
+        app = create_app(settings, services)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        return
+    services.store.close()
+    os.environ["PROPMOCK_SETTINGS"] = settings.to_json()
+    uvicorn.run("mock_server.app:app_from_env", factory=True, host=settings.host,
+                port=settings.port, workers=settings.workers, log_level="warning")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        serve(settings_from(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

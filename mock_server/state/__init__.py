@@ -1,0 +1,1 @@
+"""State: the SQLite store, the clock, id generators and seeding."""

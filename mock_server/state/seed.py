@@ -1,0 +1,81 @@
+"""Seeding: fill an empty store from a profile, one Faker per API, and issue demo credentials."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from faker import Faker
+
+from mock_server.settings import load_profile
+from mock_server.state.ids import IdFactory
+
+if TYPE_CHECKING:
+    from mock_server.services import Services
+
+DEMO_KEY = "demo_credentials"
+
+
+@dataclass
+class SeedContext:
+    """What a per-API seeder gets: the store, its id factory and Faker, its part of the profile."""
+
+    services: Services
+    api: str
+    ids: IdFactory
+    fake: Faker
+    profile: dict[str, Any]
+    epoch: datetime  # seeded records are stamped relative to this, never the wall clock
+
+    @property
+    def store(self) -> Any:
+        return self.services.store
+
+
+def _seeder(api: str) -> Callable[[SeedContext], list[dict[str, Any]]]:
+    """`mock_server.state.seed_<api>.seed(ctx)` returns the demo credentials to issue."""
+    return import_module(f"mock_server.state.seed_{api}").seed  # type: ignore[no-any-return]
+
+
+def seed_all(services: Services) -> None:
+    """Seed every API into an empty store, unless it was seeded before (a reused --state file)."""
+    store = services.store
+    if store.get_meta("seeded"):
+        return
+    settings = services.settings
+    profile = settings.profile()
+    epoch = datetime.fromisoformat(profile.get("epoch", "2026-05-01T00:00:00+00:00"))
+    if epoch.tzinfo is None:
+        epoch = epoch.replace(tzinfo=UTC)
+    demo: list[dict[str, Any]] = []
+    with store.transaction():
+        for index, api in enumerate(("rentengine", "aptoria", "keynest")):
+            fake = Faker(profile.get("locale", "en_US"))
+            fake.seed_instance(settings.seed * 1000 + index)
+            ctx = SeedContext(services, api, IdFactory(store, settings.seed, api), fake,
+                              profile.get(api, {}), epoch)
+            for cred in _seeder(api)(ctx):
+                demo.append(services.auth.issue(api, cred["subject"], cred.get("claims"),
+                                                cred.get("label", "demo")))
+        store.set_meta(DEMO_KEY, json.dumps(demo))
+        store.set_meta("seeded", json.dumps({"seed": settings.seed, "size": settings.size}))
+
+
+def demo_credentials(services: Services) -> list[dict[str, Any]]:
+    raw = services.store.get_meta(DEMO_KEY)
+    return json.loads(raw) if raw else []
+
+
+def reset(services: Services, seed: int | None = None, size: str | None = None) -> None:
+    """Wipe everything (records, credentials, events, clock) and seed again."""
+    if size is not None:
+        load_profile(size)  # an unknown size fails here, before anything is wiped
+        services.settings.size = size
+    if seed is not None:
+        services.settings.seed = seed
+    services.store.wipe()
+    seed_all(services)

@@ -1,0 +1,1 @@
+"""Webhooks: event building, per-vendor signing, the outbox and delivery."""
