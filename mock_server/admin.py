@@ -1,4 +1,4 @@
-"""The control API (/_propmock): APIs and demo credentials, reset, credentials, journal, clock, snapshots."""
+"""The control API (/_propmock): APIs, credentials, reset, journal, clock, snapshots, limits."""
 
 from __future__ import annotations
 
@@ -23,9 +23,15 @@ class AdminHandlers:
         out = []
         for api in self.services.settings.apis:
             base = root + self.services.base_path(api)
-            out.append({"name": api, "base_url": base, "openapi_url": base + "/openapi.json",
-                        "docs_url": base + "/ui/",
-                        "credentials": [c for c in demo if c["api"] == api]})
+            out.append(
+                {
+                    "name": api,
+                    "base_url": base,
+                    "openapi_url": base + "/openapi.json",
+                    "docs_url": base + "/ui/",
+                    "credentials": [c for c in demo if c["api"] == api],
+                }
+            )
         return out
 
     async def reset_state(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -54,8 +60,11 @@ class AdminHandlers:
         api = body["api"]
         demo = next((c for c in demo_credentials(self.services) if c["api"] == api), None)
         subject = body.get("subject") or (demo or {}).get("subject") or "demo"
-        claims = {k: v for k, v in (demo or {}).items()
-                  if k not in ("api", "token", "token_id", "subject", "label")}
+        claims = {
+            k: v
+            for k, v in (demo or {}).items()
+            if k not in ("api", "token", "token_id", "subject", "label")
+        }
         if "scopes" in body:
             claims["scopes"] = body["scopes"]
         if "role" in body:
@@ -69,9 +78,14 @@ class AdminHandlers:
         return None, 204
 
     # -- journal ------------------------------------------------------------------------
-    async def list_journal(self, api: str | None = None, method: str | None = None,
-                           status: int | None = None, path_contains: str | None = None,
-                           limit: int = 100) -> list[dict[str, Any]]:
+    async def list_journal(
+        self,
+        api: str | None = None,
+        method: str | None = None,
+        status: int | None = None,
+        path_contains: str | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
         return self.services.journal.entries(api, method, status, path_contains, limit)
 
     async def clear_journal(self) -> dict[str, int]:
@@ -94,3 +108,14 @@ class AdminHandlers:
     async def advance_clock(self, body: dict[str, Any]) -> dict[str, Any]:
         self.services.clock.advance(float(body["seconds"]))
         return self.services.clock.state()
+
+    # -- rate limits --------------------------------------------------------------------
+    async def get_rate_limits(self) -> dict[str, Any]:
+        return self.services.limiter.config()
+
+    async def update_rate_limits(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.services.limiter.set_config(body)
+
+    async def reset_rate_limits(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.services.limiter.reset(config=bool((body or {}).get("config")))
+        return self.services.limiter.config()

@@ -17,6 +17,8 @@ from mock_server.auth import Auth
 from mock_server.errors import ApiError, error_body
 from mock_server.journal import Journal
 from mock_server.middleware import VendorMiddleware
+from mock_server.ratelimit import Limiter
+from mock_server.ratelimit_middleware import RateLimitMiddleware
 from mock_server.services import Services
 from mock_server.settings import ADMIN_BASE, PACKAGE_DIR, Settings, data_dir
 from mock_server.state.clock import Clock
@@ -50,8 +52,16 @@ def build_services(settings: Settings, store: Store | None = None) -> Services:
     store = store or Store(settings.state)
     clock = Clock(store)
     auth = Auth(store, clock, settings.seed, settings.jwt_secret)
-    return Services(settings=settings, store=store, clock=clock, auth=auth,
-                    emitter=Emitter(store, clock), journal=Journal(settings.journal_size))
+    limiter = Limiter(store, clock, settings.rate_limits)
+    return Services(
+        settings=settings,
+        store=store,
+        clock=clock,
+        auth=auth,
+        emitter=Emitter(store, clock),
+        journal=Journal(settings.journal_size),
+        limiter=limiter,
+    )
 
 
 def _handlers_for(api: str, services: Services) -> object:
@@ -59,14 +69,20 @@ def _handlers_for(api: str, services: Services) -> object:
     return getattr(import_module(module), cls)(services)
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> connexion.AsyncApp:
+def create_app(
+    settings: Settings | None = None, services: Services | None = None
+) -> connexion.AsyncApp:
     settings = settings or (services.settings if services else Settings())
     services = services or build_services(settings)
     seed_all(services)
 
     app = connexion.AsyncApp(__name__)
-    app.add_middleware(VendorMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION,
-                       services=services)
+    app.add_middleware(
+        VendorMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services
+    )
+    app.add_middleware(
+        RateLimitMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, services=services
+    )
     specs_dir = data_dir("specs")
     for api in settings.apis:
         spec = load_spec(specs_dir / f"{api}.yaml")
@@ -75,18 +91,30 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if api == "aptoria":
             services.auth.aptoria_scopes = {
                 op["operationId"]: op["x-required-scope"]
-                for item in spec["paths"].values() for op in item.values()
+                for item in spec["paths"].values()
+                for op in item.values()
                 if isinstance(op, dict) and "x-required-scope" in op
             }
-        app.add_api(spec, base_path=base, name=api, resolver=HandlerResolver(_handlers_for(api, services)),
-                    pythonic_params=True, strict_validation=True,
-                    validate_responses=settings.validate_responses)
+        app.add_api(
+            spec,
+            base_path=base,
+            name=api,
+            resolver=HandlerResolver(_handlers_for(api, services)),
+            pythonic_params=True,
+            strict_validation=True,
+            validate_responses=settings.validate_responses,
+        )
     admin_spec = load_spec(PACKAGE_DIR / "admin.yaml")
     services.mount("admin", ADMIN_BASE, admin_spec)
     admin_handlers = import_module("mock_server.admin").AdminHandlers(services)
-    app.add_api(admin_spec, base_path=ADMIN_BASE, name="admin",
-                resolver=HandlerResolver(admin_handlers), strict_validation=True,
-                validate_responses=settings.validate_responses)
+    app.add_api(
+        admin_spec,
+        base_path=ADMIN_BASE,
+        name="admin",
+        resolver=HandlerResolver(admin_handlers),
+        strict_validation=True,
+        validate_responses=settings.validate_responses,
+    )
 
     app.add_error_handler(ApiError, _api_error)
     app.add_error_handler(UnicodeDecodeError, _bad_encoding)
@@ -95,12 +123,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     return app
 
 
-def _respond(request: ConnexionRequest, status: int, message: str,
-             details: list[Any] | None = None, headers: dict[str, str] | None = None) -> ConnexionResponse:
+def _respond(
+    request: ConnexionRequest,
+    status: int,
+    message: str,
+    details: list[Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ConnexionResponse:
     api = request.scope["propmock"].api_for_path(request.url.path)
-    return ConnexionResponse(status_code=status, mimetype="application/json",
-                             body=json.dumps(error_body(api, status, message, details)),
-                             headers=headers or {})
+    return ConnexionResponse(
+        status_code=status,
+        mimetype="application/json",
+        body=json.dumps(error_body(api, status, message, details)),
+        headers=headers or {},
+    )
 
 
 def _api_error(request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:

@@ -37,9 +37,10 @@ class Auth:
         self.aptoria_scopes: dict[str, str] = {}
 
     # -- issue --------------------------------------------------------------------------
-    def issue(self, api: str, subject: str, claims: dict[str, Any] | None = None,
-              label: str = "") -> dict[str, Any]:
-        """A new credential for `api`; returns {token, token_id, ...claims}. The token is shown once."""
+    def issue(
+        self, api: str, subject: str, claims: dict[str, Any] | None = None, label: str = ""
+    ) -> dict[str, Any]:
+        """A new credential for `api`: {token, token_id, ...claims}. The token is shown once."""
         ids = IdFactory(self.store, self.seed, f"{api}:auth")
         claims = dict(claims or {})
         if api == "rentengine":
@@ -47,7 +48,8 @@ class Auth:
             now = int(self.clock.time())
             token = jwt.encode(
                 {"sub": subject, "jti": token_id, "iat": now, "iss": "propmock"},
-                self.jwt_secret, algorithm="HS256",
+                self.jwt_secret,
+                algorithm="HS256",
             )
             secret_hash = ""
         elif api == "aptoria":
@@ -62,12 +64,19 @@ class Auth:
         else:
             raise ValueError(f"unknown api {api!r}")
         self.store.execute(
-            "INSERT INTO credentials (token_id, api, secret_hash, subject, claims, label, created_at)"
+            "INSERT INTO credentials"
+            " (token_id, api, secret_hash, subject, claims, label, created_at)"
             " VALUES (?,?,?,?,?,?,?)",
             (token_id, api, secret_hash, subject, json.dumps(claims), label, self.clock.iso()),
         )
-        return {"api": api, "token": token, "token_id": token_id, "subject": subject,
-                "label": label, **claims}
+        return {
+            "api": api,
+            "token": token,
+            "token_id": token_id,
+            "subject": subject,
+            "label": label,
+            **claims,
+        }
 
     def revoke(self, token_id: str) -> bool:
         rows = self.store.execute("SELECT revoked FROM credentials WHERE token_id=?", (token_id,))
@@ -90,11 +99,19 @@ class Auth:
 
     def list(self, api: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT token_id, api, subject, claims, label, created_at, revoked FROM credentials"
-        rows = self.store.execute(sql + (" WHERE api=?" if api else "") + " ORDER BY rowid",
-                                  (api,) if api else ())
+        rows = self.store.execute(
+            sql + (" WHERE api=?" if api else "") + " ORDER BY rowid", (api,) if api else ()
+        )
         return [
-            {"token_id": r[0], "api": r[1], "subject": r[2], **json.loads(r[3]), "label": r[4],
-             "created_at": r[5], "revoked": bool(r[6])}
+            {
+                "token_id": r[0],
+                "api": r[1],
+                "subject": r[2],
+                **json.loads(r[3]),
+                "label": r[4],
+                "created_at": r[5],
+                "revoked": bool(r[6]),
+            }
             for r in rows
         ]
 
@@ -115,8 +132,12 @@ class Auth:
             return None
         if api == "rentengine":
             try:
-                claims = jwt.decode(token, self.jwt_secret, algorithms=["HS256"],
-                                    options={"require": ["sub", "jti"]})
+                claims = jwt.decode(
+                    token,
+                    self.jwt_secret,
+                    algorithms=["HS256"],
+                    options={"require": ["sub", "jti"]},
+                )
             except jwt.PyJWTError:
                 return None
             found = self._lookup(api, str(claims["jti"]))
@@ -163,7 +184,8 @@ def aptoria_token_info(token: str, request: Any = None) -> dict[str, Any] | None
     if needed and needed not in info.get("scopes", []):
         raise OAuthScopeProblem(
             detail=f"This API key lacks the scope {needed} required by this endpoint.",
-            required_scopes=[needed], token_scopes=info.get("scopes", []),
+            required_scopes=[needed],
+            token_scopes=info.get("scopes", []),
         )
     return info
 

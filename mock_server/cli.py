@@ -1,4 +1,4 @@
-"""The `propmock` command: serve the mock (and, as they land, trigger webhooks and run contracts)."""
+"""The `propmock` command: serve the mock, trigger webhooks, run the contract suite."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
+import yaml
+
+from mock_server.ratelimit import all_off
 from mock_server.settings import APIS, Settings, load_profile
 
 
@@ -16,13 +21,25 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--seed", type=int, default=1, help="data seed (same seed, same bytes)")
-    p.add_argument("--size", default="small", help="seed profile in fixtures/profiles (small, large)")
-    p.add_argument("--state", metavar="FILE", help="SQLite file: persistent state, shared by workers")
+    p.add_argument(
+        "--size", default="small", help="seed profile in fixtures/profiles (small, large)"
+    )
+    p.add_argument(
+        "--state", metavar="FILE", help="SQLite file: persistent state, shared by workers"
+    )
     p.add_argument("--workers", type=int, default=1, help="worker processes (share --state)")
     p.add_argument("--api", choices=APIS, help="serve one API alone at its production path")
-    p.add_argument("--validate-responses", action="store_true",
-                   help="check every response against the spec (slower)")
+    p.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="check every response against the spec (slower)",
+    )
     p.add_argument("--admin-token", help="require this bearer token on the control API")
+    p.add_argument(
+        "--rate-limits",
+        metavar="off|FILE",
+        help="'off', or a YAML/JSON file of limits per API and credential",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,22 +58,55 @@ def settings_from(args: argparse.Namespace) -> Settings:
         load_profile(args.size)
     except ValueError as exc:
         raise SystemExit(f"propmock: {exc}") from exc
-    return Settings(seed=args.seed, size=args.size, state=args.state, host=args.host,
-                    port=args.port, workers=args.workers, api=args.api,
-                    validate_responses=args.validate_responses, admin_token=args.admin_token)
+    return Settings(
+        rate_limits=rate_limits_from(args.rate_limits),
+        seed=args.seed,
+        size=args.size,
+        state=args.state,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        api=args.api,
+        validate_responses=args.validate_responses,
+        admin_token=args.admin_token,
+    )
+
+
+def rate_limits_from(value: str | None) -> dict[str, Any]:
+    """`--rate-limits off` or a file; the file is checked now, not at the first request."""
+    if not value:
+        return {}
+    if value == "off":
+        return all_off()
+    path = Path(value)
+    if not path.is_file():
+        raise SystemExit(f"propmock: --rate-limits: no such file {value}")
+    try:
+        config = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise SystemExit(f"propmock: --rate-limits: {value} is not YAML/JSON: {exc}") from exc
+    if not isinstance(config, dict) or not set(config) <= {*APIS, "credentials"}:
+        raise SystemExit(
+            f"propmock: --rate-limits: {value} must map API names and 'credentials' to settings"
+        )
+    return config
 
 
 def banner(settings: Settings, credentials: list[dict[str, object]]) -> str:
     root = f"http://{settings.host}:{settings.port}"
-    lines = [f"propmock serving on {root} (seed {settings.seed}, size {settings.size}, "
-             f"state {settings.state or 'in memory'}, workers {settings.workers})"]
+    lines = [
+        f"propmock serving on {root} (seed {settings.seed}, size {settings.size}, "
+        f"state {settings.state or 'in memory'}, workers {settings.workers})"
+    ]
     for api in settings.apis:
         base = root + settings.base_path(api)
         lines.append(f"  {api:<11} {base}   docs: {base}/ui/")
         for cred in credentials:
             if cred["api"] == api:
                 extra = cred.get("role") or ",".join(cred.get("scopes", []) or [])  # type: ignore[arg-type]
-                lines.append(f"              token: {cred['token']}" + (f"  ({extra})" if extra else ""))
+                lines.append(
+                    f"              token: {cred['token']}" + (f"  ({extra})" if extra else "")
+                )
     lines.append(f"  control API {root}/_propmock   docs: {root}/_propmock/ui/")
     return "\n".join(lines)
 
@@ -79,8 +129,14 @@ def serve(settings: Settings) -> None:
         return
     services.store.close()
     os.environ["PROPMOCK_SETTINGS"] = settings.to_json()
-    uvicorn.run("mock_server.app:app_from_env", factory=True, host=settings.host,
-                port=settings.port, workers=settings.workers, log_level="warning")
+    uvicorn.run(
+        "mock_server.app:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level="warning",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""ASGI middleware: services injection, request ids, the journal, body limits and vendor error bodies.
+"""ASGI middleware: services, request ids, the journal, body limits, vendor error bodies.
 
 Sits at Connexion's BEFORE_EXCEPTION position, so it sees every response, including the
 problem+json errors Connexion builds for routing, security and validation failures, and
@@ -47,8 +47,9 @@ class VendorMiddleware:
         if scope["method"] in BODY_METHODS:
             body, too_large = await _read_body(receive, services.settings.max_body_bytes)
             if too_large:
-                await _send_json(send, 413, error_body(api, 413, "Request body too large"),
-                                 request_id)
+                await _send_json(
+                    send, 413, error_body(api, 413, "Request body too large"), request_id
+                )
                 services.journal.record(scope, api, 413, started, request_id)
                 return
             scope["raw_body"] = body
@@ -58,8 +59,9 @@ class VendorMiddleware:
             nonlocal status_seen, pending_start, chunks
             if message["type"] == "http.response.start":
                 status_seen = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() != b"x-request-id"]
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
+                ]
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
                 content_type = dict(headers).get(b"content-type", b"")
@@ -115,18 +117,27 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-async def _send_json(send: Send, status: int, body: Any, request_id: str,
-                     extra: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _send_json(
+    send: Send,
+    status: int,
+    body: Any,
+    request_id: str,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     payload = json.dumps(body).encode()
-    headers = [(b"content-type", b"application/json"),
-               (b"content-length", str(len(payload)).encode()),
-               (b"x-request-id", request_id.encode()), *(extra or [])]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+        (b"x-request-id", request_id.encode()),
+        *(extra or []),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 
-async def _send_rewritten(send: Send, start: Message, raw: bytes, api: str | None,
-                          services: Services, path: str) -> None:
+async def _send_rewritten(
+    send: Send, start: Message, raw: bytes, api: str | None, services: Services, path: str
+) -> None:
     status = int(start["status"])
     try:
         problem = json.loads(raw) if raw else {}
@@ -137,28 +148,44 @@ async def _send_rewritten(send: Send, start: Message, raw: bytes, api: str | Non
     # Connexion appends the failing schema to validation details; the vendors send one line.
     detail = str(problem.get("detail") or problem.get("title") or "Error").split("\n")[0]
     message, details = _message_for(api, status, str(detail), str(problem.get("title", "")))
-    kept = [(k, v) for k, v in start["headers"]
-            if k.lower() not in (b"content-type", b"content-length", b"allow")]
+    kept = [
+        (k, v)
+        for k, v in start["headers"]
+        if k.lower() not in (b"content-type", b"content-length", b"allow")
+    ]
     if status == 405:
         allowed = services.allowed_methods(path)
         if allowed:
             kept.append((b"allow", ", ".join(allowed).encode()))
         message = "Method not allowed"
     payload = json.dumps(error_body(api, status, message, details)).encode()
-    kept += [(b"content-type", b"application/json"),
-             (b"content-length", str(len(payload)).encode())]
+    kept += [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": kept})
     await send({"type": "http.response.body", "body": payload})
 
 
-def _message_for(api: str | None, status: int, detail: str, title: str) -> tuple[str, list[Any] | None]:
+def _message_for(
+    api: str | None, status: int, detail: str, title: str
+) -> tuple[str, list[Any] | None]:
     """Message and details as the vendor words them (RentEngine: AJV-style details)."""
     if status == 400 and api == "rentengine":
         field = re.search(r"'([^']+)'", detail)
         kind = "query" if "query parameter" in detail.lower() else "request"
-        return ("Invalid query parameters" if kind == "query" else "Invalid request parameters",
-                [{"keyword": "validation", "dataPath": f"/{field.group(1)}" if field else "",
-                  "schemaPath": "", "params": {}, "message": detail}])
+        return (
+            "Invalid query parameters" if kind == "query" else "Invalid request parameters",
+            [
+                {
+                    "keyword": "validation",
+                    "dataPath": f"/{field.group(1)}" if field else "",
+                    "schemaPath": "",
+                    "params": {},
+                    "message": detail,
+                }
+            ],
+        )
     if status == 401:
         return ("Unauthorized" if api == "rentengine" else detail), None
     if status == 404 and title == "Not Found" and "not found" not in detail.lower():

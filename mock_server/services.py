@@ -9,6 +9,7 @@ from typing import Any
 
 from mock_server.auth import Auth
 from mock_server.journal import Journal
+from mock_server.ratelimit import Limiter
 from mock_server.settings import ADMIN_BASE, Settings
 from mock_server.state.clock import Clock
 from mock_server.state.ids import CROCKFORD
@@ -26,6 +27,7 @@ class Services:
     auth: Auth
     emitter: Emitter
     journal: Journal
+    limiter: Limiter
     specs: dict[str, dict[str, Any]] = field(default_factory=dict)
     _mounts: list[tuple[str, str]] = field(default_factory=list)
     _routes: dict[str, list[tuple[re.Pattern[str], list[str]]]] = field(default_factory=dict)

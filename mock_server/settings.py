@@ -11,8 +11,11 @@ import yaml
 
 APIS = ("rentengine", "aptoria", "keynest")
 # Where each API is mounted when all three share one port, and alone (`--api NAME`).
-SHARED_BASES = {"rentengine": "/rentengine/api/public/v1", "aptoria": "/aptoria",
-                "keynest": "/keynest/v1"}
+SHARED_BASES = {
+    "rentengine": "/rentengine/api/public/v1",
+    "aptoria": "/aptoria",
+    "keynest": "/keynest/v1",
+}
 PRODUCTION_BASES = {"rentengine": "/api/public/v1", "aptoria": "", "keynest": "/v1"}
 ADMIN_BASE = "/_propmock"
 

@@ -40,7 +40,9 @@ class ApiHandlers:
     def get_or_404(self, kind: str, id: str | int, what: str | None = None) -> dict[str, Any]:
         record = self.store.get(self.api, kind, id)
         if record is None:
-            raise ApiError(404, f"{what or kind.rstrip('s').replace('_', ' ').title()} {id} not found")
+            raise ApiError(
+                404, f"{what or kind.rstrip('s').replace('_', ' ').title()} {id} not found"
+            )
         return record
 
     def emit(self, name: str, payload: dict[str, Any]) -> None:

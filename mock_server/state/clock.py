@@ -45,7 +45,11 @@ class Clock:
 
     def state(self) -> dict[str, object]:
         setting = self._setting()
-        return {"now": self.iso(), "epoch": self.time(), "frozen": setting.get("frozen_at") is not None}
+        return {
+            "now": self.iso(),
+            "epoch": self.time(),
+            "frozen": setting.get("frozen_at") is not None,
+        }
 
     def freeze(self, at: float | None = None) -> None:
         self._save({"frozen_at": self.time() if at is None else float(at), "offset": 0.0})

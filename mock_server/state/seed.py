@@ -56,11 +56,20 @@ def seed_all(services: Services) -> None:
         for index, api in enumerate(("rentengine", "aptoria", "keynest")):
             fake = Faker(profile.get("locale", "en_US"))
             fake.seed_instance(settings.seed * 1000 + index)
-            ctx = SeedContext(services, api, IdFactory(store, settings.seed, api), fake,
-                              profile.get(api, {}), epoch)
+            ctx = SeedContext(
+                services,
+                api,
+                IdFactory(store, settings.seed, api),
+                fake,
+                profile.get(api, {}),
+                epoch,
+            )
             for cred in _seeder(api)(ctx):
-                demo.append(services.auth.issue(api, cred["subject"], cred.get("claims"),
-                                                cred.get("label", "demo")))
+                demo.append(
+                    services.auth.issue(
+                        api, cred["subject"], cred.get("claims"), cred.get("label", "demo")
+                    )
+                )
         store.set_meta(DEMO_KEY, json.dumps(demo))
         store.set_meta("seeded", json.dumps({"seed": settings.seed, "size": settings.size}))
 

@@ -82,7 +82,9 @@ class Store:
             self._db.executemany(sql, rows)
 
     # -- records ------------------------------------------------------------------------
-    def put(self, api: str, kind: str, id: str | int, record: Record, owner: str | None = None) -> Record:
+    def put(
+        self, api: str, kind: str, id: str | int, record: Record, owner: str | None = None
+    ) -> Record:
         """Insert, or replace keeping the original position in list order."""
         key = str(id)
         data = json.dumps(record, separators=(",", ":"))
@@ -106,7 +108,9 @@ class Store:
                 )
         return record
 
-    def put_many(self, api: str, kind: str, items: Iterable[tuple[str | int, Record, str | None]]) -> int:
+    def put_many(
+        self, api: str, kind: str, items: Iterable[tuple[str | int, Record, str | None]]
+    ) -> int:
         """Bulk insert of new records (seeding); returns how many."""
         with self.transaction():
             start = self._db.execute(
@@ -173,9 +177,9 @@ class Store:
         return [json.loads(r[0]) for r in self.execute(" ".join(sql), params)]
 
     def count(self, api: str, kind: str) -> int:
-        return int(self.execute(
-            "SELECT COUNT(*) FROM records WHERE api=? AND kind=?", (api, kind)
-        )[0][0])
+        return int(
+            self.execute("SELECT COUNT(*) FROM records WHERE api=? AND kind=?", (api, kind))[0][0]
+        )
 
     # -- meta and counters --------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -192,9 +196,9 @@ class Store:
                 "ON CONFLICT(name) DO UPDATE SET value = value + 1",
                 (name, start),
             )
-            return int(self._db.execute(
-                "SELECT value FROM counters WHERE name=?", (name,)
-            ).fetchone()[0])
+            return int(
+                self._db.execute("SELECT value FROM counters WHERE name=?", (name,)).fetchone()[0]
+            )
 
     # -- whole-state operations ---------------------------------------------------------
     def wipe(self) -> None:
