@@ -42,7 +42,7 @@ class Settings:
     api: str | None = None  # serve one API alone at its production path
     validate_responses: bool = False
     admin_token: str | None = None
-    jwt_secret: str = "propmock-rentengine-signing-key"
+    jwt_secret: str = "propmock-rentengine-jwt-signing-key-v1"
     max_body_bytes: int = 1_048_576
     journal_size: int = 1000
     rate_limits: dict[str, Any] = field(default_factory=dict)

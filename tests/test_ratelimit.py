@@ -10,9 +10,15 @@ from mock_server.state.clock import Clock
 from mock_server.state.store import Store
 
 rules_st = st.lists(
-    st.builds(Rule, name=st.sampled_from(["a", "b", "c"]), limit=st.integers(1, 5),
-              window=st.integers(1, 10).map(float)),
-    min_size=1, max_size=2, unique_by=lambda r: r.name,
+    st.builds(
+        Rule,
+        name=st.sampled_from(["a", "b", "c"]),
+        limit=st.integers(1, 5),
+        window=st.integers(1, 10).map(float),
+    ),
+    min_size=1,
+    max_size=2,
+    unique_by=lambda r: r.name,
 )
 # Request times in whole milliseconds, so the test's arithmetic is exact.
 times_st = st.lists(st.integers(0, 30_000), min_size=1, max_size=60).map(sorted)
@@ -24,7 +30,9 @@ def new_limiter() -> Limiter:
     return Limiter(store, Clock(store))
 
 
-def run(limiter: Limiter, requests: list[tuple[int, str]], rules: list[Rule]) -> list[tuple[int, str, bool, int]]:
+def run(
+    limiter: Limiter, requests: list[tuple[int, str]], rules: list[Rule]
+) -> list[tuple[int, str, bool, int]]:
     out = []
     for ms, key in requests:
         d = limiter.hit(key, rules, now=ms / 1000)
@@ -72,7 +80,9 @@ def test_keys_never_affect_each_other(rules, times, data):
     keys = data.draw(st.lists(keys_st, min_size=len(times), max_size=len(times)))
     together = run(new_limiter(), list(zip(times, keys, strict=True)), rules)
     for key in set(keys):
-        alone = run(new_limiter(), [(t, k) for t, k in zip(times, keys, strict=True) if k == key], rules)
+        alone = run(
+            new_limiter(), [(t, k) for t, k in zip(times, keys, strict=True) if k == key], rules
+        )
         assert [r for r in together if r[1] == key] == alone
 
 
@@ -87,8 +97,13 @@ def test_aptoria_defaults_minute_hour_and_ai_quota():
 
 def test_per_credential_override_and_run_time_change():
     limiter = new_limiter()
-    limiter.set_config({"credentials": {"vip": {"enabled": True, "rules": [
-        {"name": "minute", "limit": 2, "window": 60}]}}})
+    limiter.set_config(
+        {
+            "credentials": {
+                "vip": {"enabled": True, "rules": [{"name": "minute", "limit": 2, "window": 60}]}
+            }
+        }
+    )
     assert [r.limit for r in limiter.rules_for("aptoria", "vip", "get_ar_aging")] == [2]
     assert [r.limit for r in limiter.rules_for("aptoria", "other", "get_ar_aging")] == [60, 1000]
     limiter.set_config({"aptoria": {"enabled": False}})
