@@ -48,6 +48,16 @@ def load_spec(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())  # type: ignore[no-any-return]
 
 
+def operation_extension(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    """operationId -> the value of extension `name`, for operations that carry it."""
+    return {
+        op["operationId"]: op[name]
+        for item in spec["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and name in op
+    }
+
+
 def build_services(settings: Settings, store: Store | None = None) -> Services:
     store = store or Store(settings.state)
     clock = Clock(store)
@@ -89,12 +99,9 @@ def create_app(
         base = settings.base_path(api)
         services.mount(api, base, spec)
         if api == "aptoria":
-            services.auth.aptoria_scopes = {
-                op["operationId"]: op["x-required-scope"]
-                for item in spec["paths"].values()
-                for op in item.values()
-                if isinstance(op, dict) and "x-required-scope" in op
-            }
+            services.auth.aptoria_scopes = operation_extension(spec, "x-required-scope")
+        if api == "keynest":
+            services.auth.keynest_roles = operation_extension(spec, "x-allowed-roles")
         app.add_api(
             spec,
             base_path=base,

@@ -33,8 +33,10 @@ class Auth:
         self.clock = clock
         self.seed = seed
         self.jwt_secret = jwt_secret
-        # operationId -> required scope, filled from the Aptoria spec's x-required-scope.
+        # operationId -> required scope, from the Aptoria spec's x-required-scope.
         self.aptoria_scopes: dict[str, str] = {}
+        # operationId -> roles allowed, from the KeyNest spec's x-allowed-roles (inferred).
+        self.keynest_roles: dict[str, list[str]] = {}
 
     # -- issue --------------------------------------------------------------------------
     def issue(
@@ -191,4 +193,15 @@ def aptoria_token_info(token: str, request: Any = None) -> dict[str, Any] | None
 
 
 def keynest_token_info(token: str, request: Any = None) -> dict[str, Any] | None:
-    return _auth_from(request).check("keynest", token)
+    auth = _auth_from(request)
+    info = auth.check("keynest", token)
+    if info is None:
+        return None
+    allowed = auth.keynest_roles.get(_operation_id(request))
+    if allowed and info.get("role") not in allowed:
+        raise OAuthScopeProblem(
+            detail=f"The {info.get('role')} role may not use this endpoint.",
+            required_scopes=allowed,
+            token_scopes=[str(info.get("role"))],
+        )
+    return info
