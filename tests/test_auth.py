@@ -45,7 +45,13 @@ def test_rentengine_rejects_bad_signature_wrong_alg_and_forged_subject():
     auth = new_auth()
     cred = auth.issue("rentengine", "user-1")
     claims = jwt.decode(cred["token"], SECRET, algorithms=["HS256"])
-    assert auth.check("rentengine", jwt.encode(claims, "another-secret-of-at-least-thirty-two-bytes", algorithm="HS256")) is None
+    assert (
+        auth.check(
+            "rentengine",
+            jwt.encode(claims, "another-secret-of-at-least-thirty-two-bytes", algorithm="HS256"),
+        )
+        is None
+    )
     assert auth.check("rentengine", jwt.encode(claims, None, algorithm="none")) is None
     forged = jwt.encode({**claims, "sub": "admin"}, SECRET, algorithm="HS256")
     assert auth.check("rentengine", forged) is None  # jti belongs to user-1
