@@ -7,6 +7,7 @@ rewrites those into the vendor's own error shape.
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 import time
@@ -43,6 +44,11 @@ class VendorMiddleware:
         api = services.api_for_path(scope["path"])
         request_id = services.new_request_id()
         status_seen = 0
+
+        refusal = admin_refusal(scope, services.settings.admin_token) if api == "admin" else None
+        if refusal:
+            await _send_json(send, refusal[0], {"error": refusal[1]}, request_id)
+            return
 
         if scope["method"] in BODY_METHODS:
             body, too_large = await _read_body(receive, services.settings.max_body_bytes)
@@ -85,6 +91,24 @@ class VendorMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             services.journal.record(scope, api, status_seen, started, request_id)
+
+
+def admin_refusal(scope: Scope, admin_token: str | None) -> tuple[int, str] | None:
+    """The control API answers loopback clients only, unless --admin-token is set; then it
+    requires that token from everyone (compared in constant time)."""
+    if admin_token:
+        headers = dict(scope.get("headers", []))
+        given = headers.get(b"authorization", b"").decode("latin-1")
+        expected = f"Bearer {admin_token}"
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return 401, "The control API requires the admin token (--admin-token)."
+        return None
+    client = scope.get("client") or ("", 0)
+    host = str(client[0])
+    # Starlette's TestClient reports the client as "testclient".
+    if host.startswith("127.") or host in ("::1", "localhost", "testclient"):
+        return None
+    return 403, "The control API answers loopback clients only; start with --admin-token."
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
