@@ -172,6 +172,15 @@ def _operation_id(request: Any) -> str:
     return str(routing.get("operation_id") or "")
 
 
+def _scope_problem(
+    detail: str, required_scopes: list[str], token_scopes: list[str]
+) -> OAuthScopeProblem:
+    """A 403 with our message: Connexion 3.3's OAuthScopeProblem takes no `detail` argument."""
+    problem = OAuthScopeProblem(token_scopes=token_scopes, required_scopes=required_scopes)
+    problem.detail = detail
+    return problem
+
+
 # -- the x-bearerInfoFunc functions named by the specs ---------------------------------
 def rentengine_token_info(token: str, request: Any = None) -> dict[str, Any] | None:
     return _auth_from(request).check("rentengine", token)
@@ -184,8 +193,8 @@ def aptoria_token_info(token: str, request: Any = None) -> dict[str, Any] | None
         return None
     needed = auth.aptoria_scopes.get(_operation_id(request))
     if needed and needed not in info.get("scopes", []):
-        raise OAuthScopeProblem(
-            detail=f"This API key lacks the scope {needed} required by this endpoint.",
+        raise _scope_problem(
+            f"This API key lacks the scope {needed} required by this endpoint.",
             required_scopes=[needed],
             token_scopes=info.get("scopes", []),
         )
@@ -199,8 +208,8 @@ def keynest_token_info(token: str, request: Any = None) -> dict[str, Any] | None
         return None
     allowed = auth.keynest_roles.get(_operation_id(request))
     if allowed and info.get("role") not in allowed:
-        raise OAuthScopeProblem(
-            detail=f"The {info.get('role')} role may not use this endpoint.",
+        raise _scope_problem(
+            f"The {info.get('role')} role may not use this endpoint.",
             required_scopes=allowed,
             token_scopes=[str(info.get("role"))],
         )

@@ -14,6 +14,7 @@ import yaml
 
 from mock_server.ratelimit import all_off
 from mock_server.settings import APIS, Settings, load_profile
+from mock_server.webhooks import cli_trigger as trigger_cli
 
 
 def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="propmock", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
+    trigger_cli.add_parser(sub)
     return parser
 
 
@@ -143,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         serve(settings_from(args))
+    if args.command == "trigger":
+        return trigger_cli.run(args)
     return 0
 
 
