@@ -50,6 +50,16 @@ class VendorMiddleware:
             await _send_json(send, refusal[0], {"error": refusal[1]}, request_id)
             return
 
+        # OpenAPI matches a concrete path before a templated one, but Starlette would hand
+        # GET /lockboxes/generate_code (POST only) to GET /lockboxes/{lockboxId}: a 405 here.
+        allowed = services.allowed_methods(scope["path"]) if api not in (None, "admin") else []
+        if allowed and scope["method"] not in allowed:
+            allow = (b"allow", ", ".join(allowed).encode())
+            body405 = error_body(api, 405, "Method not allowed")
+            await _send_json(send, 405, body405, request_id, [allow])
+            services.journal.record(scope, api, 405, started, request_id)
+            return
+
         if scope["method"] in BODY_METHODS:
             body, too_large = await _read_body(receive, services.settings.max_body_bytes)
             if too_large:
@@ -57,6 +67,12 @@ class VendorMiddleware:
                     send, 413, error_body(api, 413, "Request body too large"), request_id
                 )
                 services.journal.record(scope, api, 413, started, request_id)
+                return
+            if body and not _header(scope, b"content-type"):
+                # Connexion hands such a body to the handler as raw bytes; the APIs take JSON.
+                message = "Content-Type must be application/json"
+                await _send_json(send, 415, error_body(api, 415, message), request_id)
+                services.journal.record(scope, api, 415, started, request_id)
                 return
             scope["raw_body"] = body
             receive = _replay(body)
@@ -93,12 +109,15 @@ class VendorMiddleware:
             services.journal.record(scope, api, status_seen, started, request_id)
 
 
+def _header(scope: Scope, name: bytes) -> bytes:
+    return next((v for k, v in scope.get("headers", []) if k.lower() == name), b"")
+
+
 def admin_refusal(scope: Scope, admin_token: str | None) -> tuple[int, str] | None:
     """The control API answers loopback clients only, unless --admin-token is set; then it
     requires that token from everyone (compared in constant time)."""
     if admin_token:
-        headers = dict(scope.get("headers", []))
-        given = headers.get(b"authorization", b"").decode("latin-1")
+        given = _header(scope, b"authorization").decode("latin-1")
         expected = f"Bearer {admin_token}"
         if not hmac.compare_digest(given.encode(), expected.encode()):
             return 401, "The control API requires the admin token (--admin-token)."

@@ -34,17 +34,16 @@ class Services:
 
     def mount(self, api: str, base_path: str, spec: dict[str, Any]) -> None:
         """Register where `api` is served and the methods each of its paths allows."""
-        self.specs[api] = spec
+        self.specs.setdefault(api, spec)
         self._mounts.append((base_path, api))
         self._mounts.sort(key=lambda m: len(m[0]), reverse=True)
-        routes = []
+        routes = self._routes.setdefault(api, [])  # an API may be mounted in several parts
         for template, item in spec.get("paths", {}).items():
             pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(base_path + template))
             methods = [m for m in HTTP_METHODS if m.lower() in item]
             if "GET" in methods and "HEAD" not in methods:
                 methods.insert(1, "HEAD")
             routes.append((re.compile(pattern + "$"), methods))
-        self._routes[api] = routes
 
     def api_for_path(self, path: str) -> str | None:
         if path == ADMIN_BASE or path.startswith(ADMIN_BASE + "/"):
@@ -60,8 +59,12 @@ class Services:
     def allowed_methods(self, path: str) -> list[str]:
         api = self.api_for_path(path)
         methods: list[str] = []
-        for pattern, allowed in self._routes.get(api or "", []):
-            if pattern.match(path):
+        matches = [(p, allowed) for p, allowed in self._routes.get(api or "", []) if p.match(path)]
+        # OpenAPI matches a concrete path before a templated one (`/lockboxes/generate_code`
+        # before `/lockboxes/{lockboxId}`): only the least-templated matches name the resource.
+        fewest = min((p.pattern.count("[^/]+") for p, _ in matches), default=0)
+        for pattern, allowed in matches:
+            if pattern.pattern.count("[^/]+") == fewest:
                 methods += [m for m in allowed if m not in methods]
         return methods
 

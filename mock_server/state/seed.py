@@ -80,11 +80,14 @@ def demo_credentials(services: Services) -> list[dict[str, Any]]:
 
 
 def reset(services: Services, seed: int | None = None, size: str | None = None) -> None:
-    """Wipe everything (records, credentials, events, clock) and seed again."""
+    """Wipe everything but the clock (records, credentials, events, outbox) and seed again."""
     if size is not None:
         load_profile(size)  # an unknown size fails here, before anything is wiped
         services.settings.size = size
     if seed is not None:
         services.settings.seed = seed
+    clock = services.store.get_meta("clock")  # a frozen test clock stays frozen
     services.store.wipe()
+    if clock:
+        services.store.set_meta("clock", clock)
     seed_all(services)
