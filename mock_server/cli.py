@@ -117,6 +117,7 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from mock_server.app import build_services, create_app
+    from mock_server.http_protocol import VendorHttpToolsProtocol
     from mock_server.state.seed import demo_credentials, seed_all
 
     if settings.workers > 1 and not settings.state:
@@ -127,7 +128,13 @@ def serve(settings: Settings) -> None:
     print(banner(settings, demo_credentials(services)), flush=True)
     if settings.workers == 1:
         app = create_app(settings, services)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            http=VendorHttpToolsProtocol,
+        )
         return
     services.store.close()
     os.environ["PROPMOCK_SETTINGS"] = settings.to_json()
@@ -137,6 +144,7 @@ def serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        http=VendorHttpToolsProtocol,
         log_level="warning",
     )
 

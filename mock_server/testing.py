@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 
 from mock_server.app import create_app
+from mock_server.http_protocol import VendorHttpToolsProtocol
 from mock_server.settings import Settings
 
 
@@ -58,7 +59,12 @@ def server_in_thread(settings: Settings | None = None) -> Iterator[RunningServer
     settings.port = free_port()
     app = create_app(settings)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=settings.port, log_level="error", lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=settings.port,
+        log_level="error",
+        lifespan="on",
+        http=VendorHttpToolsProtocol,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
