@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,11 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="check every response against the spec (slower)",
     )
     p.add_argument("--admin-token", help="require this bearer token on the control API")
+    p.add_argument(
+        "--freeze-at",
+        metavar="ISO8601",
+        help="start with the clock frozen at this instant (fully repeatable responses)",
+    )
     p.add_argument(
         "--rate-limits",
         metavar="off|FILE",
@@ -71,7 +77,18 @@ def settings_from(args: argparse.Namespace) -> Settings:
         api=args.api,
         validate_responses=args.validate_responses,
         admin_token=args.admin_token,
+        freeze_at=_instant(args.freeze_at),
     )
+
+
+def _instant(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise SystemExit(f"propmock: --freeze-at: not an ISO 8601 instant: {value}") from exc
+    return value
 
 
 def rate_limits_from(value: str | None) -> dict[str, Any]:

@@ -46,6 +46,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     journal_size: int = 1000
     rate_limits: dict[str, Any] = field(default_factory=dict)
+    freeze_at: str | None = None  # ISO 8601: start with the clock frozen there
 
     @property
     def apis(self) -> tuple[str, ...]:
