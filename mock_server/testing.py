@@ -7,10 +7,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -45,6 +47,7 @@ def wait_until_up(
 class RunningServer:
     root: str  # http://127.0.0.1:PORT
     app: object | None = None  # the in-thread app (None for a subprocess)
+    log: Path | None = None  # a subprocess's output (stdout and stderr)
 
     def url(self, api: str) -> str:
         from mock_server.settings import SHARED_BASES
@@ -82,19 +85,21 @@ def server_in_thread(settings: Settings | None = None) -> Iterator[RunningServer
 def server_process(
     *args: str, port: int | None = None, timeout: float = 30.0
 ) -> Iterator[tuple[RunningServer, subprocess.Popen[bytes]]]:
-    """`propmock serve ARGS` as a real process on a free loopback port; killed on exit."""
+    """`propmock serve ARGS` as a real process on a free loopback port; killed on exit.
+
+    Its output goes to a file (`RunningServer.log`), never a pipe: a pipe nobody reads fills
+    up and then blocks the server on its next log line."""
     port = port or free_port()
     cmd = [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(port), *args]
-    process = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    log = Path(tempfile.mkdtemp(prefix="propmock-serve-")) / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        )
     root = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(root + "/_propmock/clock", timeout, process)
-        yield RunningServer(root), process
+        yield RunningServer(root, log=log), process
     finally:
         if process.poll() is None:
             process.terminate()

@@ -37,7 +37,8 @@ def test_serve_prints_urls_credentials_and_docs_and_freezes_the_clock():
     with server_process(*args, timeout=60) as (server, proc):
         clock = httpx.get(f"{server.root}/_propmock/clock").json()
         proc.terminate()
-        output = proc.communicate(timeout=10)[0].decode()
+        proc.wait(timeout=10)
+        output = server.log.read_text()
     assert clock == {"now": "2026-05-25T15:42:18.000Z", "epoch": 1779723738.0, "frozen": True}
     assert f"propmock serving on {server.root} (seed 3, size small" in output
     for base in ("/rentengine/api/public/v1", "/aptoria", "/keynest/v1"):
