@@ -5,18 +5,22 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
-from datetime import datetime
+import logging
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
 from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import connexion
 import yaml
+from connexion.jsonifier import JSONEncoder, Jsonifier
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 
-from mock_server.auth import Auth
+from mock_server.auth import Auth, remember_signature
 from mock_server.errors import ApiError, error_body
 from mock_server.journal import Journal
 from mock_server.middleware import VendorMiddleware
@@ -30,6 +34,14 @@ from mock_server.state.store import Store
 from mock_server.webhooks.admin_api import WebhookAdminHandlers
 from mock_server.webhooks.deliverer import webhook_lifespan
 from mock_server.webhooks.emitter import Emitter
+
+try:  # optional accelerator for response bodies (see FastJson)
+    import orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    orjson = None  # type: ignore[assignment]
+
+# Dict keys that are not strings as json writes them; datetimes in Connexion's format.
+ORJSON_OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME) if orjson else 0
 
 HANDLER_CLASSES = {
     "rentengine": "mock_server.apis.rentengine:RentEngineHandlers",
@@ -46,12 +58,50 @@ class HandlerResolver(Resolver):
         self.handlers = handlers
 
     def resolve_function_from_operation_id(self, operation_id: str) -> Any:
-        return getattr(self.handlers, operation_id)
+        function = getattr(self.handlers, operation_id)
+        remember_signature(function)
+        return function
 
 
 # libyaml's safe loader parses the specs about 7x faster than the pure-Python one (about 2.5 s
 # of start-up on the three specs); same SafeConstructor, so the same dicts.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class FastJson:
+    """The `json_` that Connexion's Jsonifier calls for every JSON response body: orjson when
+    installed (a 100 KB page of units in 0.1 ms instead of 1.4 ms), else the json module.
+    Same values; the text is compact and UTF-8 (no spaces after separators, no \\u escapes).
+    What orjson does not take (integers wider than 64 bits, other dumps options) goes to json;
+    NaN and infinities, which json would write as invalid JSON, become null."""
+
+    @staticmethod
+    def dumps(data: Any, **kwargs: Any) -> str:
+        if (
+            orjson is not None
+            and kwargs.get("cls", JSONEncoder) is JSONEncoder
+            and set(kwargs) <= {"cls"}
+        ):
+            try:
+                return orjson.dumps(data, default=_as_connexion, option=ORJSON_OPTIONS).decode()
+            except (orjson.JSONEncodeError, TypeError):
+                pass
+        return json.dumps(data, **kwargs)
+
+    loads = staticmethod(json.loads)
+
+
+def _as_connexion(value: Any) -> Any:
+    """Connexion's JSONEncoder defaults, for orjson (datetimes are passed through to here)."""
+    if isinstance(value, datetime):
+        return value.isoformat("T") if value.tzinfo else value.isoformat("T") + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def load_spec(path: Path) -> dict[str, Any]:
@@ -99,7 +149,12 @@ def create_app(
     seed_all(services)
 
     # The lifespan runs the webhook delivery loop (one per worker process).
-    app = connexion.AsyncApp(__name__, lifespan=webhook_lifespan(services))
+    # Connexion logs every 4xx as a warning: on a mock that is the client's business (the
+    # journal has it), and under fuzzing it floods the output. 5xx are still logged.
+    logging.getLogger("connexion.middleware.exceptions").setLevel(logging.ERROR)
+    app = connexion.AsyncApp(
+        __name__, lifespan=webhook_lifespan(services), jsonifier=Jsonifier(FastJson)
+    )
     app.add_middleware(
         VendorMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services
     )

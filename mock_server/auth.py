@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import json
 from typing import Any
 
@@ -21,6 +22,7 @@ from mock_server.state.ids import IdFactory
 from mock_server.state.store import Store
 
 APIS = ("rentengine", "aptoria", "keynest")
+VERIFIED_CACHE_SIZE = 4096
 
 
 def _hash(secret: str) -> str:
@@ -37,6 +39,7 @@ class Auth:
         self.aptoria_scopes: dict[str, str] = {}
         # operationId -> roles allowed, from the KeyNest spec's x-allowed-roles (inferred).
         self.keynest_roles: dict[str, list[str]] = {}
+        self._verified: dict[str, dict[str, Any]] = {}  # JWT -> claims, see _jwt_claims
 
     # -- issue --------------------------------------------------------------------------
     def issue(
@@ -128,19 +131,33 @@ class Auth:
             return None
         return rows[0][0], rows[0][1], json.loads(rows[0][2])
 
+    def _jwt_claims(self, token: str) -> dict[str, Any] | None:
+        """The claims of a validly signed RentEngine JWT. Verified signatures are remembered
+        (verifying costs ~0.15 ms a request): the result depends only on the token and the
+        secret, except for time claims, so tokens with exp or nbf are verified every time.
+        Revocation is not cached: check() asks the store on every request."""
+        claims = self._verified.get(token)
+        if claims is not None:
+            return claims
+        try:
+            claims = jwt.decode(
+                token, self.jwt_secret, algorithms=["HS256"], options={"require": ["sub", "jti"]}
+            )
+        except jwt.PyJWTError:
+            return None
+        if "exp" not in claims and "nbf" not in claims:
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()  # bounded: memory stays flat whatever the clients send
+            self._verified[token] = claims
+        return claims
+
     def check(self, api: str, token: str) -> dict[str, Any] | None:
         """Token info for a valid, unrevoked token of `api`; None otherwise."""
         if not token or len(token) > 4096:
             return None
         if api == "rentengine":
-            try:
-                claims = jwt.decode(
-                    token,
-                    self.jwt_secret,
-                    algorithms=["HS256"],
-                    options={"require": ["sub", "jti"]},
-                )
-            except jwt.PyJWTError:
+            claims = self._jwt_claims(token)
+            if claims is None:
                 return None
             found = self._lookup(api, str(claims["jti"]))
             if not found or found[1] != claims["sub"]:
@@ -214,3 +231,20 @@ def keynest_token_info(token: str, request: Any = None) -> dict[str, Any] | None
             token_scopes=[str(info.get("role"))],
         )
     return info
+
+
+def remember_signature(function: Any) -> None:
+    """Store a function's signature on it: Connexion inspects the security checker (twice) and
+    the handler on every request, and a stored __signature__ makes that 3-4x cheaper (about
+    50 us a request). The signature is the one inspect would compute, so nothing changes."""
+    target = getattr(function, "__func__", function)  # a bound method's function
+    if "__signature__" in getattr(target, "__dict__", {}):
+        return
+    try:
+        target.__signature__ = inspect.signature(target)
+    except (TypeError, ValueError, AttributeError):
+        pass
+
+
+for _checker in (rentengine_token_info, aptoria_token_info, keynest_token_info):
+    remember_signature(_checker)
