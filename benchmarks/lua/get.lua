@@ -1,0 +1,1 @@
+-- One authenticated GET, the same on every request (the path and the -H header come from wrk).
