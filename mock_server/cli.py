@@ -54,7 +54,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
     trigger_cli.add_parser(sub)
+    sub.add_parser(
+        "contract",
+        add_help=False,
+        help="run the contract suite against the mock or --api NAME --base-url URL "
+        "(options go to pytest; `propmock contract -h` for usage)",
+    )
     return parser
+
+
+def contract(argv: Sequence[str]) -> int:
+    """`propmock contract ...`: pytest on the contract suite; the exit status is pytest's."""
+    from contract_tests.runner import run
+
+    return run(argv)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -167,6 +180,9 @@ def serve(settings: Settings) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["contract"]:  # everything after it is pytest's, unparsed here
+        return contract(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         serve(settings_from(args))
