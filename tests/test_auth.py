@@ -88,3 +88,10 @@ def test_secrets_are_stored_hashed():
 @given(api=st.sampled_from(["rentengine", "aptoria", "keynest"]), junk=st.text(max_size=300))
 def test_garbage_tokens_are_refused_without_raising(api, junk):
     assert new_auth().check(api, junk) is None
+
+
+def test_a_token_issued_with_the_clock_ahead_still_works():
+    auth = new_auth()
+    auth.clock.freeze(auth.clock.time() + 86_400)  # tomorrow, as a test's advanced clock
+    cred = auth.issue("rentengine", "user-1")
+    assert auth.check("rentengine", cred["token"]) is not None
