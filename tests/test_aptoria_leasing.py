@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from tests.test_aptoria_reads import walk
 
-import pytest
-
-from tests.conftest import make_app
-from tests.test_aptoria_reads import T0, walk
-from tests.test_aptoria_writes import aptoria_spec, demo_places, event_errors, events
-
-
-@pytest.fixture(scope="module")
-def app() -> Any:
-    app = make_app()
-    app.services.clock.freeze(T0.timestamp())
-    return app
-
-
-@pytest.fixture(scope="module")
-def org(app: Any) -> str:
-    return str(app.services.auth.list("aptoria")[0]["subject"])
-
-
-@pytest.fixture(scope="module")
-def pine(aptoria: Any) -> dict[str, Any]:
-    return demo_places(aptoria)
+# app (clock frozen at T0), org and pine: the same module fixtures as the writes tests.
+from tests.test_aptoria_writes import app, aptoria_spec, event_errors, events, org, pine  # noqa: F401
 
 
 def test_tenant_add_and_remove(aptoria, app, pine):
