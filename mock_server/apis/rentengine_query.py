@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+
+from mock_server.state.store import loads
 
 if TYPE_CHECKING:
     from mock_server.state.store import Store
@@ -81,7 +82,7 @@ class Query:
         if limit is not None:
             sql.append("LIMIT ? OFFSET ?")
             params.extend([limit, offset])
-        return [json.loads(row[0]) for row in store.execute(" ".join(sql), params)]
+        return [loads(row[0]) for row in store.execute(" ".join(sql), params)]
 
     def count(self, store: Store) -> int:
         if self.empty:
