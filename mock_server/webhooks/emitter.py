@@ -15,6 +15,7 @@ from mock_server.state.ids import IdFactory
 from mock_server.state.store import Store
 from mock_server.webhooks.endpoints import Endpoints
 from mock_server.webhooks.outbox import Outbox, create_tables
+from mock_server.webhooks.retention import Retention, prune
 
 if TYPE_CHECKING:
     from mock_server.webhooks.schemas import PayloadValidator
@@ -38,7 +39,14 @@ def dumps(obj: Any) -> str:
 
 
 class Emitter:
-    def __init__(self, store: Store, clock: Clock, seed: int = 1, validate: bool = False) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        seed: int = 1,
+        validate: bool = False,
+        retention: Retention | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.seed = seed
@@ -55,6 +63,7 @@ class Emitter:
         self.endpoints = Endpoints(store, clock, self.ids)
         self.outbox = Outbox(store)
         self.ticks: list[Tick] = []
+        self.retention = retention or Retention()
 
     def register_tick(self, tick: Tick) -> None:
         """Run `tick(services)` before each delivery pass. It runs in every worker process,
@@ -86,7 +95,15 @@ class Emitter:
             seq = int(self.store.execute("SELECT last_insert_rowid()")[0][0])
             for ep in self.endpoints.matching(api, name, payload):
                 self.enqueue(ep, seq, name, dumps(payload), event_id)
+        # The seq is shared by every worker, so exactly one of them prunes every `every` events.
+        every = self.retention.every
+        if every and seq % every == 0:
+            self.prune()
         return seq
+
+    def prune(self) -> dict[str, int]:
+        """Trim the event log and the finished outbox to `self.retention` (pending stays)."""
+        return prune(self.store, self.retention)
 
     def enqueue(
         self,
