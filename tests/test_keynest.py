@@ -84,24 +84,31 @@ def test_create_property_with_only_a_name_gets_one_unit(keynest):
     assert [u["name"] for u in prop["units"]] == ["Unit 1"] and "address" not in prop
 
 
-def test_delete_property_takes_its_tenants_payments_tickets_and_forms(keynest):
-    prop = keynest.post("/properties", json={"name": "Doomed", "units": 1}).json()
+def test_delete_property_is_refused_while_tenants_or_tickets_refer_to_it(keynest):
+    prop = keynest.post("/properties", json={"name": "In use", "units": 2}).json()
     unit = prop["units"][0]["id"]
     tenant = keynest.post(
         "/tenants", json={"name": "Bo", "propertyId": prop["id"], "unitId": unit, "rent": 900}
     ).json()
-    pay = keynest.post(
-        "/payments", json={"tenantId": tenant["id"], "amount": 900, "period": "2026-06"}
-    )
     ticket = keynest.post("/tickets", json={"title": "Leak", "propertyId": prop["id"]}).json()
-    form = keynest.post("/forms/N4", json={"tenantId": tenant["id"]}).json()
-    assert keynest.delete(f"/properties/{prop['id']}").status_code == 200
-    assert tenant["id"] not in {t["id"] for t in keynest.get("/tenants").json()}
-    assert keynest.get("/payments", params={"tenantId": tenant["id"]}).json() == []
-    assert pay.json()["id"] not in {p["id"] for p in keynest.get("/payments").json()}
-    assert ticket["id"] not in {t["id"] for t in keynest.get("/tickets").json()}
-    assert keynest.get(f"/forms/{form['id']}").status_code == 404
-    assert keynest.get(f"/forms/{form['id']}/pdf", token=None).status_code == 404
+    r = keynest.delete(f"/properties/{prop['id']}")
+    assert r.status_code == 409
+    assert r.json() == {
+        "error": {
+            "code": "conflict",
+            "message": f"Property {prop['id']} still has 1 tenant and 1 ticket;"
+            " it can be removed once nothing refers to it",
+        }
+    }
+    # Nothing went: the property, its tenant and its ticket all still read back.
+    units = keynest.get(f"/properties/{prop['id']}").json()["units"]
+    assert [u["id"] for u in units] == [u["id"] for u in prop["units"]]
+    assert keynest.get("/tenants", params={"propertyId": prop["id"]}).json() == [tenant]
+    assert keynest.get("/tickets", params={"propertyId": prop["id"]}).json() == [ticket]
+    # A property nobody refers to goes, units and all.
+    empty = keynest.post("/properties", json={"name": "Empty", "units": 3}).json()
+    assert keynest.delete(f"/properties/{empty['id']}").json() == {"ok": True}
+    assert keynest.get(f"/properties/{empty['id']}").status_code == 404
 
 
 @pytest.mark.parametrize(

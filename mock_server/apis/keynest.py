@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.apis.keynest_common import TENANTS, USERS, WORKSPACES, json_body, password_ok
+from mock_server.apis.keynest_common import USERS, WORKSPACES, json_body, password_ok
 from mock_server.apis.keynest_forms import FormsMixin
 from mock_server.apis.keynest_properties import PropertiesMixin
 from mock_server.apis.keynest_tenants import TenantsMixin
@@ -62,10 +62,6 @@ class KeyNestHandlers(PropertiesMixin, TenantsMixin, TicketsMixin, FormsMixin):
             raise ApiError(
                 403, f"This user does not hold the {role} role in workspace {workspace_id}"
             )
-        tenant_id = membership.get("tenantId")
-        if tenant_id and self.store.get(self.api, TENANTS, tenant_id) is None:
-            # The tenant record went with its property (delete_property cascades): no tenancy left.
-            raise ApiError(403, f"This user no longer holds the {role} role in {workspace_id}")
         issued = self.services.auth.issue(
             self.api, user["id"], session_claims(membership, user["email"]), "session"
         )

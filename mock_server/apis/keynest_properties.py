@@ -1,13 +1,10 @@
-"""KeyNest properties: the portfolio, each property's units, and delete with its dependants."""
+"""KeyNest properties: the portfolio, each property's units, and delete (refused while in use)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from mock_server.apis.keynest_common import (
-    FORM_PDFS,
-    FORMS,
-    PAYMENTS,
     PROPERTIES,
     TENANTS,
     TICKETS,
@@ -25,6 +22,10 @@ def address_record(given: dict[str, Any]) -> dict[str, Any]:
         "province": given.get("province", "ON"),
         "postalCode": given["postalCode"],
     }
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def summary(prop: dict[str, Any]) -> dict[str, Any]:
@@ -99,18 +100,17 @@ class PropertiesMixin(KeyNestBase):
 
     async def delete_property(self, id_: str) -> dict[str, Any]:
         self.find(PROPERTIES, id_, "Property")
-        # Inferred: the property goes with everything that names it (its units, its tenants and
-        # their payments and forms, its tickets), so no record is left pointing at nothing.
-        # The docs say only "Remove a property from the portfolio".
-        with self.store.transaction():
-            for tenant in self.scoped(TENANTS, propertyId=id_):
-                for payment in self.scoped(PAYMENTS, tenantId=tenant["id"]):
-                    self.store.delete(self.api, PAYMENTS, payment["id"])
-                for form in self.scoped(FORMS, tenantId=tenant["id"]):
-                    self.store.delete(self.api, FORMS, form["id"])
-                    self.store.delete(self.api, FORM_PDFS, form["id"])
-                self.store.delete(self.api, TENANTS, tenant["id"])
-            for ticket in self.scoped(TICKETS, propertyId=id_):
-                self.store.delete(self.api, TICKETS, ticket["id"])
-            self.store.delete(self.api, PROPERTIES, id_)
+        # Inferred (the docs say only "Remove a property from the portfolio"): the property goes
+        # with its units, but not while tenants or tickets name it. KeyNest has no operation that
+        # deletes those, and removing them behind the caller's back would turn an id the caller
+        # just created into a 404; leaving them would point them at nothing. So: 409 until then.
+        tenants = len(self.scoped(TENANTS, propertyId=id_))
+        tickets = len(self.scoped(TICKETS, propertyId=id_))
+        if tenants or tickets:
+            raise ApiError(
+                409,
+                f"Property {id_} still has {plural(tenants, 'tenant')} and "
+                f"{plural(tickets, 'ticket')}; it can be removed once nothing refers to it",
+            )
+        self.store.delete(self.api, PROPERTIES, id_)
         return {"ok": True}
