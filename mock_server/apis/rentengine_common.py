@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from mock_server.apis.base import ApiHandlers
-from mock_server.apis.rentengine_query import Query
+from mock_server.apis.rentengine_query import Query, ResponseRows
 from mock_server.errors import ApiError
 from mock_server.settings import data_dir
 
@@ -233,8 +233,21 @@ class RentEngineBase(ApiHandlers):
         return Query(API, kind).owned_by(owners)
 
     def page(self, query: Query, limit: int, page_number: int, newest_first: bool = False) -> Any:
-        """One page of a bare-array list: `limit` items from item `limit * page_number`."""
-        return query.fetch(self.store, limit, limit * page_number, newest_first)
+        """One page of a bare-array list, as the response body's items (see ResponseRows):
+        `limit` records from record `limit * page_number`."""
+        rows = query.fetch_stored(self.store, limit, limit * page_number, newest_first)
+        encoder = self._response_rows.get(query.kind)
+        if encoder is None:
+            encoder = self._response_rows[query.kind] = ResponseRows()
+        return encoder(rows)
+
+    def page_records(self, query: Query, limit: int, page_number: int) -> list[dict[str, Any]]:
+        """One page of records, decoded (for handlers that reshape them)."""
+        return query.fetch(self.store, limit, limit * page_number)
+
+    @cached_property
+    def _response_rows(self) -> dict[str, ResponseRows]:
+        return {}
 
     def envelope(self, items: list[Any], limit: int, page_number: int) -> dict[str, Any]:
         """`{data, page}` from `items` = up to `limit + 1` rows starting at this page."""

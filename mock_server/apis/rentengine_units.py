@@ -163,7 +163,7 @@ class UnitsMixin(RentEngineBase):
         """Cards for the account's Available units, in the display strings websites embed."""
         self.account(account_id)
         query = self.query(UNITS, [account_id]).where("status", "Available")
-        return [self._card(u) for u in self.page(query, limit, page_number)]
+        return [self._card(u) for u in self.page_records(query, limit, page_number)]
 
     @staticmethod
     def _card(unit: dict[str, Any]) -> dict[str, Any]:
