@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS credentials (
 """
 
 Record = dict[str, Any]
+LARGE_PAGE = 16384
+CORE_TABLES = ("records", "meta", "counters", "credentials")
 # One encoder for every record: json.dumps(..., separators=...) builds a new JSONEncoder per
 # call (~3 us of a 5 us small record; 100,000 units seed per start at the largest profile).
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
@@ -63,13 +65,22 @@ class Store:
     mode so several worker processes can share it.
     """
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, *, scratch: bool = False) -> None:
+        """`scratch`: a private file, published whole (seed cache): no journal, no fsync."""
         self.path = path
         self._lock = threading.RLock()
         self._db = sqlite3.connect(
             path or ":memory:", check_same_thread=False, isolation_level=None, timeout=30
         )
-        if path:
+        if scratch or not path:
+            # A seeded unit is ~2 KB of JSON: a 4 KiB page holds one and wastes the rest (335 MB
+            # in memory at 100,000 units, 236 MB in 16 KiB pages). WAL files keep the default.
+            self._db.execute(f"PRAGMA page_size={LARGE_PAGE}")
+        if scratch:
+            self._db.execute("PRAGMA journal_mode=OFF")
+            self._db.execute("PRAGMA synchronous=OFF")
+            self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB: seeding stays in memory speed
+        elif path:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=30000")
@@ -228,6 +239,29 @@ class Store:
             )
 
     # -- whole-state operations ---------------------------------------------------------
+    @contextmanager
+    def attached(self, path: str, alias: str = "other") -> Iterator[None]:
+        """Another SQLite file readable as `alias.<table>` (outside a transaction: SQLite
+        refuses ATTACH and DETACH inside one); this thread holds the store meanwhile."""
+        if not alias.isidentifier():
+            raise ValueError(f"bad alias {alias!r}")
+        with self._lock:
+            self._db.execute(f"ATTACH DATABASE ? AS {alias}", (path,))
+            try:
+                yield
+            finally:
+                self._db.execute(f"DETACH DATABASE {alias}")
+
+    def copy_table(self, alias: str, table: str) -> int:
+        """Append every row of `alias.table` (same schema) to this store's `table`, in order;
+        returns how many. Into an empty table SQLite copies b-tree cells without decoding rows
+        (its transfer optimisation): 100,000 seeded units in about 0.4 s."""
+        if table not in CORE_TABLES or not alias.isidentifier():
+            raise ValueError(f"cannot copy table {alias}.{table}")
+        with self._lock:
+            cursor = self._db.execute(f"INSERT INTO main.{table} SELECT * FROM {alias}.{table}")
+            return int(cursor.rowcount)
+
     def wipe(self) -> None:
         with self.transaction():
             for table in ("records", "meta", "counters", "credentials"):
