@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -9,6 +13,12 @@ from typing import Any
 import pytest
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+# Every app the suite builds (and every server it starts) seeds from scratch, so determinism
+# tests compare real seeds, and nothing is written to the user's cache. Tests that turn the
+# seed cache on (test_seed_cache.py) get this process's private folder, removed at exit.
+os.environ["PROPMOCK_SEED_CACHE"] = "off"
+os.environ["PROPMOCK_CACHE_DIR"] = tempfile.mkdtemp(prefix="propmock-test-cache-")
+atexit.register(shutil.rmtree, os.environ["PROPMOCK_CACHE_DIR"], True)
 
 from mock_server.app import create_app  # noqa: E402
 from mock_server.settings import SHARED_BASES, Settings  # noqa: E402
