@@ -1,8 +1,9 @@
 """propmock benchmarks: `python -m benchmarks.run STEP` (compare, scale, workers, soak, ...).
 
-Each step writes benchmarks/results/<step>.json; every step but `profile` then rewrites the
-generated part of benchmarks/RESULTS.md from all the results present. Only loopback traffic;
-every load loop is bounded in time.
+Each step writes benchmarks/results/<step>.json; every step but `profile` and `soak64` then
+rewrites the generated part of benchmarks/RESULTS.md from all the results present. `soak64`
+(the reliability soak, results/soak-<clients>.json) exits non-zero when an acceptance point
+fails. Only loopback traffic; every load loop is bounded in time.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import compare, loadgen, profiling, report, scale, soak
+from benchmarks import compare, loadgen, profiling, report, scale, soak, soak_clients
 from benchmarks.machine import describe
 from benchmarks.workloads import TARGETS, WORKLOADS
 
@@ -32,7 +33,8 @@ def save(step: str, data: Any) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     p.add_argument(
-        "step", choices=["compare", "scale", "workers", "soak", "contract", "profile", "report"]
+        "step",
+        choices=["compare", "scale", "workers", "soak", "soak64", "contract", "profile", "report"],
     )
     p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--targets", default=",".join(TARGETS))
@@ -40,10 +42,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=10)
     p.add_argument("--warmup", type=float, default=3)
     p.add_argument("--connections", type=int, default=16)
-    p.add_argument("--size", default="bench-1k", help="propmock seed profile for compare")
+    p.add_argument("--size", default="bench-1k", help="propmock seed profile (compare, soak64)")
     p.add_argument("--repeats", type=int, default=3, help="starts per size for scale")
     p.add_argument("--no-events", action="store_true", help="soak without the unit update")
-    p.add_argument("--minutes", type=float, default=10, help="soak length")
+    p.add_argument("--minutes", type=float, default=10, help="soak length (soak, soak64)")
+    p.add_argument("--clients", type=int, default=64, help="concurrent clients for soak64")
+    p.add_argument(
+        "--create-rate",
+        type=float,
+        default=soak_clients.CREATE_RATE,
+        help="soak64: creates a second, all clients together",
+    )
     p.add_argument("--before", type=Path, help="checkout for the propmock-before target")
     p.add_argument("--profiler", choices=["pyinstrument", "cprofile"], default="pyinstrument")
     p.add_argument("--tag", default="", help="suffix for the result file (e.g. -before)")
@@ -54,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # A SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C, so every started server is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.step == "soak64":  # Python clients: no wrk needed
+        result = soak_clients.run(
+            args.minutes, args.clients, size=args.size, create_rate=args.create_rate
+        )
+        save(f"soak-{args.clients}{args.tag}", result)
+        print("\n".join(soak_clients.report_lines(result)))
+        return 0 if result["passed"] else 1
     if args.step != "report" and not loadgen.have_wrk():
         print(loadgen.WRK_HINT, file=sys.stderr)
     step = args.step + args.tag
