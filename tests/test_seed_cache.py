@@ -12,7 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+from connexion.exceptions import InvalidSpecification
+from connexion.spec import Specification
 
+from mock_server import app as app_module
 from mock_server.app import build_services, create_app
 from mock_server.services import Services
 from mock_server.settings import Settings, load_profile
@@ -224,6 +227,30 @@ def test_only_the_most_recently_used_entries_are_kept(cache, monkeypatch):
     assert [n.split("-")[3] for n in entries(cache)] == ["2", "4"]
 
 
+def test_a_spec_is_checked_once_and_a_broken_one_every_time(cache, monkeypatch):
+    checks: list[str] = []
+    real = app_module._connexion_validate
+    monkeypatch.setattr(
+        app_module, "_connexion_validate", lambda cls, spec: (checks.append("x"), real(cls, spec))
+    )
+    spec = {"openapi": "3.0.3", "info": {"title": "memo", "version": "1"}, "paths": {}}
+    Specification.from_dict(spec)
+    Specification.from_dict(spec)
+    assert len(checks) == 1 and len(list((cache / "validated-specs").iterdir())) == 1
+    monkeypatch.setattr(app_module, "_VALID_SPECS", set())  # another process: the marker
+    Specification.from_dict(spec)
+    assert len(checks) == 1
+    del spec["info"]["version"]
+    for _ in range(2):
+        with pytest.raises(InvalidSpecification):
+            Specification.from_dict(spec)
+    assert len(checks) == 3
+    monkeypatch.setenv(seed_cache.ENV_SWITCH, "off")  # no marker read or written
+    monkeypatch.setattr(app_module, "_VALID_SPECS", set())
+    Specification.from_dict({**spec, "info": {"title": "memo", "version": "2"}})
+    assert len(checks) == 4 and len(list((cache / "validated-specs").iterdir())) == 1
+
+
 # -- the command ----------------------------------------------------------------------------------
 def _serve_snapshot(*args: str) -> dict[str, Any]:
     with server_process("--freeze-at", FROZEN, *args, timeout=90) as (server, _):
@@ -259,6 +286,6 @@ def test_two_processes_starting_together_build_one_entry(cache):
             proc.wait(timeout=10)
     assert snapshots == [reference, reference]
     assert len(entries(cache)) == 1
-    assert [p.name for p in cache.iterdir() if p.name.startswith(".tmp-")] == []
+    assert sorted(p.name for p in cache.iterdir()) == [*entries(cache), "validated-specs"]
     assert all("seed cache" not in log.read_text() for log in logs)  # no warning
     assert _serve_snapshot() == reference  # and the entry they left is a whole one
