@@ -18,14 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 ST = str(Path(sys.executable).with_name("st"))
 # Per-API settings: RentEngine and KeyNest have a config (peers for object-level
 # authorization, sign-in for KeyNest since its own DELETE /auth/session revokes a fixed
-# token); Aptoria sends the demo key. Example counts reach >= 1,000 cases in bounded time.
+# token); Aptoria sends the demo key. Example counts reach >= 1,000 cases per API. There is no
+# `--max-time`: with one, Schemathesis keeps cycling its phases until the budget is spent (each
+# run would last the whole budget); the bound is the subprocess timeout below.
 RUNS = {
     "rentengine": (["--config-file", "fixtures/rentengine/schemathesis.toml"], 2),
     "aptoria": ([], 2),
+    "keynest": (["--config-file", "fixtures/keynest/schemathesis.toml"], 2),
 }
-# KeyNest is left out for now: the deterministic run finds an ST302 in the stateful phase (a
-# tenant created, then 404 on PATCH /tenants/{id}) that is still being investigated; see the
-# session notes. Its configuration stays in fixtures/keynest/schemathesis.toml.
 
 
 @pytest.mark.parametrize("api", list(RUNS))
@@ -53,8 +53,6 @@ def test_schemathesis_finds_no_failure(api, tmp_path):
             "--seed",
             "1",
             "--generation-deterministic",
-            "--max-time",
-            "240",
             "--no-color",
             "--report",
             "junit",
@@ -62,7 +60,7 @@ def test_schemathesis_finds_no_failure(api, tmp_path):
             str(tmp_path / "junit.xml"),
             *headers,
         ]
-        result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=420)
+        result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=280)
     summary = "\n".join(result.stdout.splitlines()[-12:])
     assert result.returncode == 0, result.stdout[-6000:]
     counts = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
