@@ -381,9 +381,8 @@ class Client:
             "bedrooms": self.rng.randrange(1, 5),
         }
         expect = {"address.street_name": f"Soak {tag} St", "target_rental_rate": rate}
-        self.acknowledge(
-            op, "re_unit", await self.call(op, "POST", f"{RE}/units", body, True), expect
-        )
+        result = await self.call(op, "POST", f"{RE}/units", body, parse=True)
+        self.acknowledge(op, "re_unit", result, expect)
 
     async def re_unit_update(self, op: str) -> None:
         """A unit update (a DB-change webhook event): half the time one of this client's units
