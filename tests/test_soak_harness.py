@@ -17,6 +17,9 @@ from benchmarks import servers
 from benchmarks import soak_clients as soak
 
 
+# The tests that use it take about 10 s together (a server start and a 6 s load; about 25 s on
+# a machine busy with other runs), so they are in the default run; the subcommand test, a second
+# server, is `slow`.
 @pytest.fixture(scope="module")
 def server() -> Iterator[servers.Server]:
     srv = servers.propmock(None, size="small").start()
@@ -78,7 +81,6 @@ def short_soak(server: servers.Server) -> dict[str, Any]:
     return asyncio.run(_short_soak(server))
 
 
-@pytest.mark.slow  # a server start and a 6 s load: ~15 s idle, ~25 s on a busy machine
 def test_short_run_accounting(short_soak: dict[str, Any]) -> None:
     stats, created, clean = short_soak["stats"], short_soak["created"], short_soak["clean"]
     assert stats.requests > 50
@@ -94,7 +96,6 @@ def test_short_run_accounting(short_soak: dict[str, Any]) -> None:
     assert sum(k["created"] for k in clean["by_kind"].values()) == len(created)
 
 
-@pytest.mark.slow  # a server start and a 6 s load: ~15 s idle, ~25 s on a busy machine
 def test_short_run_samples_and_progress(short_soak: dict[str, Any]) -> None:
     samples = short_soak["samples"]
     assert samples[0]["t_s"] < 1 and samples[0]["requests"] == 0
@@ -104,7 +105,6 @@ def test_short_run_samples_and_progress(short_soak: dict[str, Any]) -> None:
     assert all("RSS" in line and "5xx" in line for line in short_soak["lines"])
 
 
-@pytest.mark.slow  # a server start and a 6 s load: ~15 s idle, ~25 s on a busy machine
 def test_verifier_reports_lost_and_changed_creates(short_soak: dict[str, Any]) -> None:
     report, gone, renamed = short_soak["tampered"], short_soak["gone"], short_soak["renamed"]
     expected = {gone.id, *(f.id for f in short_soak["fakes"])}
