@@ -42,6 +42,22 @@ class IdFactory:
         """The next integer in this kind's sequence (RentEngine's integer ids)."""
         return self._store.next_counter(f"{self._api}:{kind}", start)
 
+    def counters(self, kind: str, count: int, start: int = 1) -> range:
+        """The next `count` integers of this kind's sequence at once: what `count` calls of
+        `counter` return, in one statement instead of `count` (100,000 seeded units)."""
+        if count <= 0:
+            return range(0)
+        name = f"{self._api}:{kind}"
+        with self._store.transaction():
+            rows = self._store.execute("SELECT value FROM counters WHERE name=?", (name,))
+            first = int(rows[0][0]) + 1 if rows else start
+            self._store.execute(
+                "INSERT INTO counters (name, value) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (name, first + count - 1),
+            )
+        return range(first, first + count)
+
     def _bytes(self, kind: str) -> bytes:
         n = self._store.next_counter(f"{self._api}:{kind}:rand", 1)
         return _digest(self._seed, self._api, kind, n)

@@ -238,8 +238,7 @@ def add_units(s: Seeder, count: int, accounts: list[str] | None = None) -> list[
     epoch = s.ctx.epoch
     created = sorted(s.stamp(720) for _ in range(count))
     made = []
-    for when in created:
-        unit_id = s.ctx.ids.counter(UNITS, UNIT_ID_START)
+    for unit_id, when in zip(s.ctx.ids.counters(UNITS, count, UNIT_ID_START), created, strict=True):
         address_id = address_id_of(unit_id)
         account = accounts[s.rng.randrange(len(accounts))]
         record = unit_record(s, unit_id, address_id, account, when, epoch)
