@@ -7,6 +7,7 @@ import logging
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -124,12 +125,21 @@ def test_another_seed_profile_or_code_is_a_miss(cache, seeders, monkeypatch):
     assert len(seeders) == 15 and len(entries(cache)) == 4  # fresh_snapshot ran them too
 
 
+def _rewrite_info(entry: Path, field: str, json_value: str) -> None:
+    """Change one field of an entry's description in place (the file stays whole pages)."""
+    sql = f"UPDATE {seed_cache.INFO_TABLE} SET value = json_set(value, ?, json(?))"
+    with closing(sqlite3.connect(entry)) as db, db:
+        db.execute(sql, (field, json_value))
+
+
 @pytest.mark.parametrize(
     "damage",
     [
         pytest.param(lambda p: p.write_bytes(b"not a database\n" * 100), id="garbage"),
         pytest.param(lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), id="cut"),
         pytest.param(lambda p: p.write_bytes(b""), id="empty"),
+        pytest.param(lambda p: _rewrite_info(p, "$.key", '"another"'), id="another-key"),
+        pytest.param(lambda p: _rewrite_info(p, "$.credentials", "[1]"), id="bad-credentials"),
     ],
 )
 def test_an_unreadable_entry_is_reported_and_seeded_again(cache, monkeypatch, caplog, damage):
@@ -159,7 +169,7 @@ def test_an_entry_that_does_not_hold_its_rows_is_dropped(cache, seeders, monkeyp
     runs = len(seeders)
     with caplog.at_level(logging.WARNING, "propmock.seed_cache"):
         services = seeded()
-    assert "does not have its" in caplog.text and "seeding without it" in caplog.text
+    assert "does not have its" in caplog.text and "not usable" in caplog.text
     assert services.store.snapshot() == reference  # nothing half-copied
     assert len(seeders) == runs + 3  # seeded directly
     assert entries(cache) == []  # the next start builds it again

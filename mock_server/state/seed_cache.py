@@ -112,8 +112,8 @@ def seed_from_cache(
                 if rows and store.copy_table(ALIAS, table) != rows:
                     raise ValueError(f"table {table} does not have its {rows} rows")
             issue(services, [(api, cred) for api, cred in info["credentials"]])
-    except (sqlite3.Error, ValueError, OSError) as exc:
-        log.warning("propmock: seed cache %s unreadable (%s); seeding without it", path, exc)
+    except (sqlite3.Error, ValueError, TypeError, KeyError, OSError) as exc:
+        log.warning("propmock: seed cache %s not usable (%s); seeding without it", path, exc)
         _remove(path)  # the next start builds it again
         return False
     return True
@@ -161,7 +161,10 @@ def _read_info(path: Path, key: str) -> dict[str, Any] | None:
             )
         if info.get("format") != FORMAT or info.get("key") != key:
             raise ValueError("written for another key")
-        if not set(info["tables"]) <= set(CORE_TABLES) or not isinstance(info["credentials"], list):
+        credentials = info["credentials"]
+        if not set(info["tables"]) <= set(CORE_TABLES) or not all(
+            isinstance(c, list) and len(c) == 2 and isinstance(c[1], dict) for c in credentials
+        ):
             raise ValueError("unexpected contents")
     except (sqlite3.Error, ValueError, TypeError, KeyError, OSError) as exc:
         log.warning("propmock: seed cache %s unreadable (%s); seeding again", path, exc)
