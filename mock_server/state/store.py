@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (api, kind, id)
 );
 -- Lists filter on the owner and page in seq order: with the owner in the index, an OFFSET
--- skips rows in the index alone, never reading them (100,000 units, last page: ~10x faster).
+-- skips rows in the index alone, never reading them (100,000 units, a request for the last
+-- page: 2.2-2.5x less CPU in memory, 6.6x with a state file).
 -- It replaces records_by_seq (api, kind, seq), its prefix, which SQLite would still choose.
 DROP INDEX IF EXISTS records_by_seq;
 CREATE INDEX IF NOT EXISTS records_by_seq_owner ON records (api, kind, seq, owner);
