@@ -99,9 +99,13 @@ class AptoriaBase(ApiHandlers):
     def today(self) -> date:
         return self.clock.now().date()
 
-    def sync(self) -> None:
-        """Bring billing, late rent and lease expiry up to the clock before reading them."""
-        emit_late_rent(self.services)
+    def sync(self) -> datetime:
+        """Bring billing, late rent and lease expiry up to the clock before reading them;
+        returns the clock reading they were brought to (one read of the clock's store row
+        instead of one here and another for `today()`)."""
+        now = self.clock.now()
+        emit_late_rent(self.services, now)
+        return now
 
     # -- records ------------------------------------------------------------------------
     def find(self, kind: str, id: str, status: str | None = None) -> Record:

@@ -131,15 +131,16 @@ def wake_now(store: Store) -> None:
     store.set_meta(WAKE_KEY, "0")
 
 
-def emit_late_rent(services: Services) -> int:
+def emit_late_rent(services: Services, now: datetime | None = None) -> int:
     """Bring the rent ledger up to the clock; returns how many `rent.late` events it emitted.
 
     In order: expire leases past their end date, bill the periods that came due for billing,
     then mark every `due` payment past its due date `late` and emit `rent.late` once per
     payment (announced ids are remembered in the store). Safe to call often and from several
     worker processes: a meta value remembers when anything can next change, and the work runs
-    in one store transaction (BEGIN IMMEDIATE serialises the workers)."""
-    store, now = services.store, services.clock.now()
+    in one store transaction (BEGIN IMMEDIATE serialises the workers). `now`: a clock reading
+    the caller already took (the clock is a store read)."""
+    store, now = services.store, now or services.clock.now()
     wake = store.get_meta(WAKE_KEY)
     if wake is not None and now.timestamp() < float(wake):
         return 0

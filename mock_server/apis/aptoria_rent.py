@@ -27,8 +27,7 @@ class RentHandlers(AptoriaBase):
         status: str | None = None,
         period_label: str | None = None,
     ) -> Record:
-        self.sync()
-        today = self.today()
+        today = self.sync().date()
         found = self.rows(
             "rent_payments",
             lease_id=lease_id,
@@ -41,8 +40,8 @@ class RentHandlers(AptoriaBase):
         return page
 
     async def get_rent_payment(self, payment_id: str) -> Record:
-        self.sync()
-        return present(self.find("rent_payments", payment_id), self.today())
+        today = self.sync().date()
+        return present(self.find("rent_payments", payment_id), today)
 
     async def record_rent_payment(self, body: dict[str, Any]) -> tuple[Record, int]:
         raw = body.get("paid_at")

@@ -29,8 +29,7 @@ class ReportHandlers(AptoriaBase):
         Built for GET /api/ar-aging, the hot read of this API: only the names of the tenants,
         properties and units are read (not their whole records), and rows are built once in
         their public shape (the payment carries the lease and tenant ids the AI helper needs)."""
-        self.sync()
-        today, found = self.today(), []
+        today, found = self.sync().date(), []
         tenants = self.names("tenants", "display_name")  # removed ones too: history
         props = self.names("properties", "name")
         units = self.names("units", "label")
