@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import hashlib
 import json
 import logging
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from importlib import import_module, metadata
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import connexion
-import yaml
 from connexion.jsonifier import JSONEncoder, Jsonifier
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
@@ -29,7 +27,7 @@ from mock_server.ratelimit import Limiter
 from mock_server.ratelimit_middleware import RateLimitMiddleware
 from mock_server.services import Services
 from mock_server.settings import ADMIN_BASE, PACKAGE_DIR, Settings, data_dir
-from mock_server.state import seed_cache
+from mock_server.state import spec_cache
 from mock_server.state.clock import Clock
 from mock_server.state.seed import seed_all
 from mock_server.state.store import Store
@@ -63,11 +61,6 @@ class HandlerResolver(Resolver):
         function = getattr(self.handlers, operation_id)
         remember_signature(function)
         return function
-
-
-# libyaml's safe loader parses the specs about 7x faster than the pure-Python one (about 2.5 s
-# of start-up on the three specs); same SafeConstructor, so the same dicts.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class FastJson:
@@ -107,45 +100,10 @@ def _as_connexion(value: Any) -> Any:
 
 
 def load_spec(path: Path) -> dict[str, Any]:
-    return yaml.load(path.read_text(), Loader=YAML_LOADER)  # type: ignore[no-any-return]  # noqa: S506
+    return spec_cache.load_yaml(path)
 
 
-_ConnexionSpec = import_module("connexion.spec").Specification  # untyped: Any
-_connexion_validate = _ConnexionSpec._validate_spec.__func__
-_VALID_SPECS: set[str] = set()  # digests of specs that passed, in this process
-
-
-def _validate_spec_once(cls: Any, spec: dict[str, Any]) -> None:
-    """Connexion checks each spec against the OpenAPI schema on every add_api: ~1.1 s of a
-    start with every API, and again for each app a test builds. The verdict depends only on
-    the spec and the library, so a spec that passed is not checked again: in this process, nor
-    in the next one while its marker is in the seed cache directory. A failing spec is never
-    remembered, so it fails every time, as before."""
-    try:
-        text = json.dumps(spec, sort_keys=True, default=str)
-    except TypeError:  # keys of mixed types: not a spec this mock ships
-        _connexion_validate(cls, spec)
-        return
-    versions = " ".join(f"{n} {metadata.version(n)}" for n in ("connexion", "jsonschema"))
-    digest = hashlib.sha256(f"{cls.__name__} {versions}\n{text}".encode()).hexdigest()
-    use_disk = seed_cache.enabled()
-    folder = seed_cache.cache_dir() / "validated-specs"
-    if digest in _VALID_SPECS or (use_disk and (folder / digest).is_file()):
-        _VALID_SPECS.add(digest)
-        return
-    _connexion_validate(cls, spec)
-    _VALID_SPECS.add(digest)
-    if use_disk:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / digest).touch()
-            for old in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)[:-32]:
-                old.unlink()  # markers of specs edited since
-        except OSError:
-            pass  # checked again next time
-
-
-_ConnexionSpec._validate_spec = classmethod(_validate_spec_once)
+spec_cache.remember_valid_specs()
 
 
 def operation_extension(spec: dict[str, Any], name: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@ reset, --state files and two processes starting together."""
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import subprocess
@@ -16,12 +17,11 @@ import pytest
 from connexion.exceptions import InvalidSpecification
 from connexion.spec import Specification
 
-from mock_server import app as app_module
 from mock_server.app import build_services, create_app
 from mock_server.services import Services
-from mock_server.settings import Settings, load_profile
+from mock_server.settings import Settings, data_dir, load_profile
 from mock_server.state import seed as seed_module
-from mock_server.state import seed_cache
+from mock_server.state import seed_cache, spec_cache
 from mock_server.state.seed import seed_all
 from mock_server.testing import free_port, server_process, wait_until_up
 
@@ -239,15 +239,15 @@ def test_only_the_most_recently_used_entries_are_kept(cache, monkeypatch):
 
 def test_a_spec_is_checked_once_and_a_broken_one_every_time(cache, monkeypatch):
     checks: list[str] = []
-    real = app_module._connexion_validate
+    real = spec_cache._connexion_validate
     monkeypatch.setattr(
-        app_module, "_connexion_validate", lambda cls, spec: (checks.append("x"), real(cls, spec))
+        spec_cache, "_connexion_validate", lambda cls, spec: (checks.append("x"), real(cls, spec))
     )
     spec = {"openapi": "3.0.3", "info": {"title": "memo", "version": "1"}, "paths": {}}
     Specification.from_dict(spec)
     Specification.from_dict(spec)
     assert len(checks) == 1 and len(list((cache / "validated-specs").iterdir())) == 1
-    monkeypatch.setattr(app_module, "_VALID_SPECS", set())  # another process: the marker
+    monkeypatch.setattr(spec_cache, "_VALID", set())  # another process: the marker is enough
     Specification.from_dict(spec)
     assert len(checks) == 1
     del spec["info"]["version"]
@@ -256,9 +256,31 @@ def test_a_spec_is_checked_once_and_a_broken_one_every_time(cache, monkeypatch):
             Specification.from_dict(spec)
     assert len(checks) == 3
     monkeypatch.setenv(seed_cache.ENV_SWITCH, "off")  # no marker read or written
-    monkeypatch.setattr(app_module, "_VALID_SPECS", set())
+    monkeypatch.setattr(spec_cache, "_VALID", set())
     Specification.from_dict({**spec, "info": {"title": "memo", "version": "2"}})
     assert len(checks) == 4 and len(list((cache / "validated-specs").iterdir())) == 1
+
+
+def test_a_parsed_spec_is_read_back_from_json(cache, monkeypatch, tmp_path):
+    parses: list[str] = []
+    real = spec_cache._parse
+    monkeypatch.setattr(spec_cache, "_parse", lambda text: (parses.append(text), real(text))[1])
+    spec = data_dir("specs") / "keynest.yaml"
+    first, second = spec_cache.load_yaml(spec), spec_cache.load_yaml(spec)
+    assert first == second == real(spec.read_text()) and len(parses) == 1
+    (cached,) = (cache / "parsed-specs").iterdir()
+    cached.write_text("{not json")  # a damaged copy: parsed again and replaced
+    assert spec_cache.load_yaml(spec) == first and len(parses) == 2
+    assert json.loads(cached.read_text()) == first
+
+    odd = tmp_path / "odd.yaml"  # YAML that JSON cannot give back: never kept
+    odd.write_text("responses:\n  200: {description: ok}\nwhen: 2026-05-01\n")
+    assert spec_cache.load_yaml(odd) == spec_cache.load_yaml(odd) == real(odd.read_text())
+    assert len(parses) == 4 and len(list((cache / "parsed-specs").iterdir())) == 1
+
+    monkeypatch.setenv(seed_cache.ENV_SWITCH, "off")
+    spec_cache.load_yaml(spec)
+    assert len(parses) == 5
 
 
 # -- the command ----------------------------------------------------------------------------------
@@ -296,6 +318,7 @@ def test_two_processes_starting_together_build_one_entry(cache):
             proc.wait(timeout=10)
     assert snapshots == [reference, reference]
     assert len(entries(cache)) == 1
-    assert sorted(p.name for p in cache.iterdir()) == [*entries(cache), "validated-specs"]
+    folders = ["parsed-specs", "validated-specs"]
+    assert sorted(p.name for p in cache.iterdir()) == sorted([*entries(cache), *folders])
     assert all("seed cache" not in log.read_text() for log in logs)  # no warning
     assert _serve_snapshot() == reference  # and the entry they left is a whole one
