@@ -52,8 +52,8 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument(
         "--no-seed-cache",
         action="store_true",
-        help="seed from scratch and write no seed cache (also PROPMOCK_SEED_CACHE=off; the "
-        "cache lives in PROPMOCK_CACHE_DIR, else ~/.cache/propmock)",
+        help="seed, parse and check the specs from scratch and write no cache (also "
+        "PROPMOCK_SEED_CACHE=off; the cache is in PROPMOCK_CACHE_DIR, else ~/.cache/propmock)",
     )
 
 
