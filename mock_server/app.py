@@ -34,6 +34,7 @@ from mock_server.state.store import Store
 from mock_server.webhooks.admin_api import WebhookAdminHandlers
 from mock_server.webhooks.deliverer import webhook_lifespan
 from mock_server.webhooks.emitter import Emitter
+from mock_server.webhooks.retention import Retention
 
 try:  # optional accelerator for response bodies (see FastJson)
     import orjson
@@ -128,7 +129,17 @@ def build_services(settings: Settings, store: Store | None = None) -> Services:
         store=store,
         clock=clock,
         auth=auth,
-        emitter=Emitter(store, clock, settings.seed, validate=settings.validate_responses),
+        emitter=Emitter(
+            store,
+            clock,
+            settings.seed,
+            validate=settings.validate_responses,
+            retention=Retention(
+                events=settings.webhook_history,
+                finished=settings.webhook_history,
+                dead=settings.webhook_history,
+            ),
+        ),
         journal=Journal(settings.journal_size),
         limiter=limiter,
     )

@@ -45,6 +45,7 @@ class Settings:
     jwt_secret: str = "propmock-rentengine-jwt-signing-key-v1"
     max_body_bytes: int = 1_048_576
     journal_size: int = 1000
+    webhook_history: int = 1000  # newest webhook events, finished deliveries, dead letters kept
     rate_limits: dict[str, Any] = field(default_factory=dict)
     freeze_at: str | None = None  # ISO 8601: start with the clock frozen there
 

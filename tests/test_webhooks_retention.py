@@ -313,3 +313,9 @@ def test_pruning_never_loses_a_pending_delivery(
     assert sum(counts[s] for s in FINISHED) <= r.finished and counts["dead"] <= r.dead
     pinned = {v[2] for v in deliveries(w).values() if v[1] in ("pending", "dead")}
     assert len(event_seqs(w)) <= r.events + len(pinned)
+
+
+def test_the_server_bounds_each_kind_at_its_webhook_history_setting():
+    assert build_services(Settings()).emitter.retention == Retention(1000, 1000, 1000, every=100)
+    bounded = build_services(Settings(webhook_history=25)).emitter.retention
+    assert (bounded.events, bounded.finished, bounded.dead) == (25, 25, 25)
