@@ -151,6 +151,12 @@ def banner(settings: Settings, credentials: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+# Idle keep-alive connections stay open 75 s (nginx's default), not uvicorn's 5 s: httpx and
+# requests also drop idle connections after about 5 s, and at equal timeouts a client can reuse
+# a connection just as the server closes it (a reset, seen once in the 64-client soak).
+KEEP_ALIVE_S = 75
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
@@ -172,6 +178,7 @@ def serve(settings: Settings) -> None:
             port=settings.port,
             log_level="warning",
             http=VendorHttpToolsProtocol,
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
         return
     services.store.close()
@@ -189,6 +196,7 @@ def serve(settings: Settings) -> None:
         workers=settings.workers,
         http=VendorHttpToolsProtocol,
         log_level="warning",
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 

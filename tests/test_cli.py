@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -45,3 +47,17 @@ def test_serve_prints_urls_credentials_and_docs_and_freezes_the_clock():
         assert f"{server.root}{base}   docs: {server.root}{base}/ui/" in output
     assert "token: apt_" in output and "token: kn_" in output and "token: ey" in output
     assert f"control API {server.root}/_propmock" in output
+
+
+def test_serve_keeps_an_idle_connection_open_past_client_idle_timeouts():
+    # httpx drops idle connections after 5 s, uvicorn closed them after 5 s too: at 6 s idle the
+    # same connection must still answer, so that no client reuses one as the server closes it.
+    with server_process(timeout=60) as (server, _):
+        with httpx.Client(limits=httpx.Limits(keepalive_expiry=60)) as client:
+            first = client.get(f"{server.root}/_propmock/clock")
+            assert first.status_code == 200
+            peer = first.extensions["network_stream"].get_extra_info("client_addr")
+            time.sleep(6)
+            again = client.get(f"{server.root}/_propmock/clock")
+            assert again.status_code == 200
+            assert again.extensions["network_stream"].get_extra_info("client_addr") == peer
