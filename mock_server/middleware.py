@@ -93,6 +93,9 @@ class VendorMiddleware:
             scope["raw_body"] = body
             receive = _replay(body)
 
+        pending_start: Message | None = None
+        chunks: list[bytes] = []
+
         async def send_wrapper(message: Message) -> None:
             nonlocal status_seen, pending_start, chunks
             if message["type"] == "http.response.start":
@@ -117,8 +120,6 @@ class VendorMiddleware:
             start, pending_start = pending_start, None
             await _send_rewritten(send, start, b"".join(chunks), api, services, scope["path"])
 
-        pending_start: Message | None = None
-        chunks: list[bytes] = []
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
