@@ -3,6 +3,7 @@ contract suite's wall time, and a pyinstrument profile of one workload under loa
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from benchmarks import loadgen, quiet, servers
 from benchmarks.workloads import PROPMOCK_BASES, WORKLOADS, issue_token
 
 SIZES = ("bench-1k", "bench-10k", "bench-100k")
+CACHE_MODES = ("off", "cold", "warm")  # the seed cache (mock_server/state/seed_cache.py)
 UNITS = {"bench-1k": 1_000, "bench-10k": 10_000, "bench-100k": 100_000}
 
 
@@ -25,9 +27,17 @@ def _hwm_kb(pid: int) -> int:
     return 0
 
 
-def _one_start(size: str, state: str | None) -> dict[str, Any]:
-    server = servers.propmock("rentengine", size=size, state=state).start(timeout=300)
+def _one_start(size: str, state: str | None, cache: Path, seed_cache: str) -> dict[str, Any]:
+    extra = ["--no-seed-cache"] if seed_cache == "off" else []
+    server = servers.propmock("rentengine", size=size, state=state, extra=extra)
+    server.env = {**os.environ, "PROPMOCK_CACHE_DIR": str(cache)}
+    quiet.wait_quiet(max_wait=10)
+    busy = quiet.busy_s()
+    server.start(timeout=300)
     try:
+        pid = server.proc.pid if server.proc else 0
+        cpu = quiet.tree_cpu_s(pid)  # the server's CPU from exec to its first 200
+        other = max(0.0, quiet.busy_s() - busy - cpu) / server.startup_s
         token = issue_token(server, WORKLOADS["rentengine-units"].credential)
         url = server.root + PROPMOCK_BASES["rentengine"] + "/units?limit=50"
         last = url + f"&page_number={UNITS[size] // 50 - 1}"
@@ -36,8 +46,10 @@ def _one_start(size: str, state: str | None) -> dict[str, Any]:
         deep = loadgen.run(last, headers, 3)
         return {
             "startup_s": server.startup_s,
+            "startup_cpu_s": cpu,
+            "cores_other": other,
             "rss_mb": server.rss_kb() / 1024,
-            "peak_rss_mb": _hwm_kb(server.proc.pid) / 1024 if server.proc else 0,
+            "peak_rss_mb": _hwm_kb(pid) / 1024,
             "first_page_rps": first["rps"],
             "last_page_rps": deep["rps"],
             "errors": first["errors"] + deep["errors"],
@@ -47,18 +59,41 @@ def _one_start(size: str, state: str | None) -> dict[str, Any]:
 
 
 def startup_table(repeats: int = 3) -> list[dict[str, Any]]:
-    """Process start to the first 200 on the control API, and RSS after three short loads."""
+    """Process start to the first 200 on the control API, and RSS after three short loads, with
+    the seed cache off (--no-seed-cache), cold (an empty cache folder: seeds and writes the
+    entry) and warm (the entry there). Each repeat runs the three in turn in a new folder."""
     rows = []
     for size in SIZES:
         for mode in ("memory", "state-file"):
-            runs = []
+            runs: dict[str, list[dict[str, Any]]] = {c: [] for c in CACHE_MODES}
+            entry_mb = 0.0
             for _ in range(repeats):
                 with tempfile.TemporaryDirectory(prefix="propmock-bench-") as tmp:
-                    state = str(Path(tmp) / "state.sqlite") if mode == "state-file" else None
-                    runs.append(_one_start(size, state))
-            row = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            rows.append({"size": size, "units": UNITS[size], "state": mode, **row})
-            print(f"  {size} {mode}: {row['startup_s']:.2f} s, {row['rss_mb']:.0f} MB")
+                    cache = Path(tmp) / "cache"
+                    for seed_cache in CACHE_MODES:
+                        file = str(Path(tmp) / f"{seed_cache}.sqlite")
+                        state = file if mode == "state-file" else None
+                        runs[seed_cache].append(_one_start(size, state, cache, seed_cache))
+                    entry_mb = sum(p.stat().st_size for p in cache.glob("*.sqlite")) / 2**20
+            for seed_cache, done in runs.items():
+                row = {k: statistics.median(r[k] for r in done) for k in done[0]}
+                rows.append(
+                    {
+                        "size": size,
+                        "units": UNITS[size],
+                        "state": f"{mode}, seed cache {seed_cache}",
+                        "store": mode,
+                        "seed_cache": seed_cache,
+                        "cache_entry_mb": entry_mb,
+                        "startup_runs_s": [round(r["startup_s"], 2) for r in done],
+                        **row,
+                    }
+                )
+                print(
+                    f"  {size} {mode} cache {seed_cache}: {row['startup_s']:.2f} s "
+                    f"({row['startup_cpu_s']:.2f} s CPU), {row['rss_mb']:.0f} MB, "
+                    f"peak {row['peak_rss_mb']:.0f} MB"
+                )
     return rows
 
 
