@@ -8,6 +8,7 @@ import logging
 import sqlite3
 import subprocess
 import sys
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -284,9 +285,22 @@ def test_a_parsed_spec_is_read_back_from_json(cache, monkeypatch, tmp_path):
 
 
 # -- the command ----------------------------------------------------------------------------------
+def settled_snapshot(root: str) -> dict[str, Any]:
+    """A running server's state once its delivery loop's first pass (late rent on the frozen
+    clock) is done: two snapshots in a row the same."""
+    last = None
+    for _ in range(50):
+        now = httpx.get(f"{root}/_propmock/snapshot", timeout=30).json()
+        if now == last:
+            return now  # type: ignore[no-any-return]
+        last = now
+        time.sleep(0.1)
+    raise AssertionError("the state kept changing")
+
+
 def _serve_snapshot(*args: str) -> dict[str, Any]:
     with server_process("--freeze-at", FROZEN, *args, timeout=90) as (server, _):
-        return httpx.get(f"{server.root}/_propmock/snapshot", timeout=30).json()  # type: ignore[no-any-return]
+        return settled_snapshot(server.root)
 
 
 def test_no_seed_cache_flag_writes_nothing(cache):
@@ -311,7 +325,7 @@ def test_two_processes_starting_together_build_one_entry(cache):
         for port, proc in zip(ports, procs, strict=True):
             root = f"http://127.0.0.1:{port}"
             wait_until_up(root + "/_propmock/clock", 90, proc)
-            snapshots.append(httpx.get(f"{root}/_propmock/snapshot", timeout=30).json())
+            snapshots.append(settled_snapshot(root))
     finally:
         for proc in procs:
             proc.terminate()
@@ -322,3 +336,16 @@ def test_two_processes_starting_together_build_one_entry(cache):
     assert sorted(p.name for p in cache.iterdir()) == sorted([*entries(cache), *folders])
     assert all("seed cache" not in log.read_text() for log in logs)  # no warning
     assert _serve_snapshot() == reference  # and the entry they left is a whole one
+
+
+def test_a_server_starts_over_a_corrupt_entry_and_says_so(cache):
+    reference = _serve_snapshot("--no-seed-cache")
+    seeded()  # the entry the server will look for (same seed, profile and code)
+    (entry,) = cache.glob("*.sqlite")
+    entry.write_bytes(b"\0" * 4096)
+    with server_process("--freeze-at", FROZEN, timeout=90) as (server, _):
+        snapshot = settled_snapshot(server.root)
+        log = server.log.read_text() if server.log else ""
+    assert snapshot == reference
+    assert f"propmock: seed cache {entry} unreadable (" in log and "; seeding again" in log
+    assert seed_cache._read_info(entry, seed_cache.entry_path(1, "small", load_profile("small"))[1])
