@@ -51,7 +51,7 @@ HANDLER_CLASSES = {
 }
 
 
-class HandlerResolver(Resolver):
+class HandlerResolver(Resolver):  # type: ignore[misc]  # connexion is untyped
     """operationId -> a bound method of this app's handler object (so apps never share state)."""
 
     def __init__(self, handlers: object) -> None:
@@ -214,7 +214,7 @@ def create_app(
     app.add_error_handler(ApiError, _api_error)
     app.add_error_handler(UnicodeDecodeError, _bad_encoding)
     app.add_error_handler(RecursionError, _too_deep)
-    app.services = services  # type: ignore[attr-defined]  # for tests and the CLI
+    app.services = services  # for tests and the CLI
     release_free_memory()
     return app
 

@@ -40,7 +40,7 @@ class RateLimitMiddleware:
         token_id = token_info.get("token_id")
         limiter = self.services.limiter
         rules = limiter.rules_for(api, token_id, operation_id) if api and token_id else None
-        if not rules:
+        if not rules or not api:
             await self.app(scope, receive, send)
             return
         decision = limiter.hit(f"{api}|{token_id}", rules)

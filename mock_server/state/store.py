@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -274,18 +275,18 @@ class Store:
             for table in self.extra_tables():
                 self._db.execute(f"DELETE FROM {table}")
 
-    def extra_tables(self) -> list[str]:
+    def extra_tables(self) -> builtins.list[str]:
         rows = self.execute("SELECT name FROM sqlite_master WHERE type='table'")
         core = {"records", "meta", "counters", "credentials"}
         return sorted(r[0] for r in rows if r[0] not in core and not r[0].startswith("sqlite_"))
 
-    def snapshot(self) -> dict[str, list[list[Any]]]:
+    def snapshot(self) -> dict[str, builtins.list[builtins.list[Any]]]:
         """Every row of every table, for export; `restore` takes it back."""
         tables = ["records", "meta", "counters", "credentials", *self.extra_tables()]
         with self._lock:
             return {t: [list(r) for r in self._db.execute(f"SELECT * FROM {t}")] for t in tables}
 
-    def restore(self, snapshot: dict[str, list[list[Any]]]) -> None:
+    def restore(self, snapshot: dict[str, builtins.list[builtins.list[Any]]]) -> None:
         known = {"records", "meta", "counters", "credentials", *self.extra_tables()}
         unknown = set(snapshot) - known
         if unknown:
