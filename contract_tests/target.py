@@ -157,7 +157,7 @@ def _demo(credentials: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _start_mock(stack: contextlib.ExitStack, mode: str) -> str:
-    from mock_server.testing import free_port, server_in_thread, wait_until_up
+    from mock_server.testing import free_port, server_in_thread, stop_process, wait_until_up
 
     if mode == "thread":
         return str(stack.enter_context(server_in_thread()).root)
@@ -170,7 +170,7 @@ def _start_mock(stack: contextlib.ExitStack, mode: str) -> str:
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    stack.callback(_stop, process)
+    stack.callback(stop_process, process)
     root = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(root + "/_propmock/clock", 30.0, process)
@@ -179,16 +179,6 @@ def _start_mock(stack: contextlib.ExitStack, mode: str) -> str:
         tail = log.read().decode("utf-8", "replace")[-2000:]
         raise TargetError(f"the mock did not start ({exc}):\n{tail}") from None
     return root
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _quiet_demo_limits(target: Target) -> None:

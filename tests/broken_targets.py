@@ -26,7 +26,7 @@ import uvicorn
 from contract_tests.paging import paged_operations
 from mock_server.app import create_app
 from mock_server.settings import Settings
-from mock_server.testing import free_port, wait_until_up
+from mock_server.testing import free_port, stop_process, wait_until_up
 from mock_server.webhooks import wire
 
 Scope = dict[str, Any]
@@ -247,12 +247,7 @@ def broken_mock(fault: str) -> Iterator[str]:
             wait_until_up(root + "/_propmock/clock", 60, process)
             yield root
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 if __name__ == "__main__":
