@@ -113,12 +113,20 @@ def test_propmock_contract_passes_options_to_pytest(mock: RunningServer, tmp_pat
     assert code == 5, output  # pytest's "nothing ran": a failure for CI too
 
 
+def run_as_real_target(
+    mock: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: str, *args: str
+) -> Any:
+    """The suite against `api` on the mock given as a --base-url (a real target, read-only),
+    with the demo token in the environment and the journal cleared first."""
+    monkeypatch.setenv(f"{api.upper()}_TOKEN", demo_token(mock, api))
+    httpx.delete(mock.root + "/_propmock/journal")
+    return run_suite(tmp_path, "--api", api, "--base-url", mock.url(api), *args, *LIGHT)
+
+
 def test_a_real_target_is_only_read(
     mock: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("KEYNEST_TOKEN", demo_token(mock, "keynest"))
-    httpx.delete(mock.root + "/_propmock/journal")
-    run = run_suite(tmp_path, "--api", "keynest", "--base-url", mock.url("keynest"), *LIGHT)
+    run = run_as_real_target(mock, tmp_path, monkeypatch, "keynest")
     assert run.code == 0, run.output[-3000:]
     assert (
         "test_keynest_conformance::test_keynest_conformance[GET /properties]"
@@ -134,18 +142,7 @@ def test_a_real_target_is_only_read(
 def test_a_request_budget_stops_the_run(
     mock: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("KEYNEST_TOKEN", demo_token(mock, "keynest"))
-    httpx.delete(mock.root + "/_propmock/journal")
-    run = run_suite(
-        tmp_path,
-        "--api",
-        "keynest",
-        "--base-url",
-        mock.url("keynest"),
-        "--max-requests",
-        "40",
-        *LIGHT,
-    )
+    run = run_as_real_target(mock, tmp_path, monkeypatch, "keynest", "--max-requests", "40")
     assert run.code == 0, run.output[-3000:]
     assert "request budget exhausted (--max-requests 40)" in run.output
     assert len(journal(mock, "keynest")) <= 40
@@ -155,17 +152,8 @@ def test_429s_are_waited_out(
     mock: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """RentEngine here allows 8 requests per 2 s: the run meets 429s and still passes."""
-    monkeypatch.setenv("RENTENGINE_TOKEN", demo_token(mock, "rentengine"))
-    httpx.delete(mock.root + "/_propmock/journal")
-    run = run_suite(
-        tmp_path,
-        "--api",
-        "rentengine",
-        "--base-url",
-        mock.url("rentengine"),
-        "-k",
-        "conformance and (units or prospects)",
-        *LIGHT,
+    run = run_as_real_target(
+        mock, tmp_path, monkeypatch, "rentengine", "-k", "conformance and (units or prospects)"
     )
     assert run.code == 0, run.output[-3000:]
     assert any(e["status"] == 429 for e in journal(mock, "rentengine"))
